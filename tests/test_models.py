@@ -275,3 +275,17 @@ def test_errors_inside_a_graph():
         run(tf.fill([1, 8, 8, 1], float("nan")), tf.constant(0.1))
     with pytest.raises(tf.errors.InvalidArgumentError, match="sigma"):
         run(tf.zeros([1, 8, 8, 1]), tf.constant(-0.1))
+
+
+def test_plain_tf_twin_computes_the_same_function():
+    """The benchmark's plain-TF baseline must be the same network, or the timing is moot."""
+    from rim_tf.benchmark import PlainRIM, rim_cell_flops
+
+    model = BUILDERS["rim"](1)
+    y = tf.random.uniform([2, 9, 12, 1], 0.1, 0.9, seed=12)
+    np.testing.assert_allclose(PlainRIM(model)(y, 0.1, 3).numpy(), model(y, sigma=0.1, steps=3).numpy(),
+                               atol=1e-5)
+    paper = build_rim(1).cell
+    # conv + 2 GRU convs at 16x16, transposed conv scattering 16x16, output conv at 32x32
+    macs = 9 * 2 * 64 * 256 + 9 * 320 * 768 * 256 + 9 * 256 * 64 * 256 + 9 * 64 * 1024
+    assert rim_cell_flops(paper, 32, 32) == 2 * macs
