@@ -46,6 +46,7 @@ class GaussianLikelihood(keras.layers.Layer):
     """
 
     def __init__(self, initial_eps: float = 1e-4, **kwargs):
+        kwargs.setdefault("dtype", "float32")  # float32 even under a mixed-precision policy
         super().__init__(**kwargs)
         if not initial_eps > 0:
             raise ValueError(f"initial_eps must be > 0, got {initial_eps}")

@@ -289,3 +289,24 @@ def test_plain_tf_twin_computes_the_same_function():
     # conv + 2 GRU convs at 16x16, transposed conv scattering 16x16, output conv at 32x32
     macs = 9 * 2 * 64 * 256 + 9 * 320 * 768 * 256 + 9 * 256 * 64 * 256 + 9 * 64 * 1024
     assert rim_cell_flops(paper, 32, 32) == 2 * macs
+
+
+@pytest.mark.parametrize("kind", ["rim", "atrous"])
+def test_mixed_precision_keeps_state_and_likelihood_in_float32(kind):
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = BUILDERS[kind](1)
+        y = tf.random.uniform([2, 9, 9, 1], seed=13)
+        states = model.cell.initial_state(y)
+        assert all(s.dtype == tf.float32 for s in states)
+        assert model.likelihood.compute_dtype == "float32"
+        assert model.cell.out.compute_dtype == "bfloat16"
+        with tf.GradientTape() as tape:
+            out = model(y, sigma=0.1, steps=2)
+            loss = rim_loss(out, y)
+        assert out.dtype == tf.float32
+        grads = tape.gradient(loss, model.trainable_variables)
+        assert all(g is not None and g.dtype == tf.float32 for g in grads)
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)

@@ -40,6 +40,9 @@ class _CellBase(keras.layers.Layer):
     """Shared bookkeeping: channel counts, state creation, input validation."""
 
     def __init__(self, channels: int, input_channels: int | None = None, **kwargs):
+        # no autocast of the states: under mixed precision they stay float32, and each
+        # convolution casts its own input to the compute dtype
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         _check_positive(channels=channels)
         self.channels = int(channels)
@@ -140,7 +143,7 @@ class RIMCell(_CellBase):
             return []
         shape = tf.shape(image)
         half = tf.stack([shape[0], (shape[1] + 1) // 2, (shape[2] + 1) // 2, self.gru_features])
-        return [tf.zeros(half, dtype=self.compute_dtype) for _ in self.grus]
+        return [tf.zeros(half, dtype=self.variable_dtype) for _ in self.grus]
 
     def call(self, inputs, states):
         self._check_inputs(inputs)
@@ -155,7 +158,7 @@ class RIMCell(_CellBase):
             for layer in self.hidden:
                 h = layer(h)
         h = self.up(h)[:, : size[0], : size[1], :]
-        return self.out(h), new_states
+        return tf.cast(self.out(h), self.variable_dtype), new_states
 
     def get_config(self):
         config = super().get_config()
@@ -207,12 +210,12 @@ class AtrousRIMCell(_CellBase):
         """A zero state at the full resolution of ``image``."""
         shape = tf.shape(image)
         return [tf.zeros(tf.stack([shape[0], shape[1], shape[2], self.gru_features]),
-                         dtype=self.compute_dtype)]
+                         dtype=self.variable_dtype)]
 
     def call(self, inputs, states):
         self._check_inputs(inputs)
         h = self.gru(self.inp(inputs), states[0])
-        return self.out(h), [h]
+        return tf.cast(self.out(h), self.variable_dtype), [h]
 
     def get_config(self):
         config = super().get_config()

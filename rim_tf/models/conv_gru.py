@@ -26,6 +26,8 @@ class ConvGRU(keras.layers.Layer):
     """
 
     def __init__(self, filters: int, kernel_size: int = 3, dilation_rate: int = 1, **kwargs):
+        # no autocast of (x, h): under mixed precision the state stays float32
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if filters < 1 or kernel_size < 1 or dilation_rate < 1:
             raise ValueError(
@@ -49,11 +51,15 @@ class ConvGRU(keras.layers.Layer):
     def initial_state(self, x: tf.Tensor) -> tf.Tensor:
         """A zero state of the spatial size of ``x``."""
         shape = tf.shape(x)
-        return tf.zeros(tf.stack([shape[0], shape[1], shape[2], self.filters]), dtype=x.dtype)
+        return tf.zeros(tf.stack([shape[0], shape[1], shape[2], self.filters]), dtype=self.variable_dtype)
 
     def call(self, x, h):
-        r, u = tf.split(tf.sigmoid(self.gates(tf.concat([x, h], axis=-1))), 2, axis=-1)
-        c = tf.tanh(self.candidate(tf.concat([x, r * h], axis=-1)))
+        # The gating arithmetic runs in the state's dtype (float32 under mixed precision:
+        # the convolutions cast their own inputs to the compute dtype and back here).
+        x = tf.cast(x, h.dtype)
+        gates = tf.cast(self.gates(tf.concat([x, h], axis=-1)), h.dtype)
+        r, u = tf.split(tf.sigmoid(gates), 2, axis=-1)
+        c = tf.tanh(tf.cast(self.candidate(tf.concat([x, r * h], axis=-1)), h.dtype))
         return u * h + (1.0 - u) * c
 
     def get_config(self):

@@ -64,6 +64,9 @@ class RIM(keras.Model):
         link_eps: float = 1e-3,
         **kwargs,
     ):
+        # The iterate, the likelihood gradient and the link run in float32 even under a
+        # mixed-precision policy; only the cell's convolutions use the compute dtype.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if int(steps) < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
@@ -135,7 +138,7 @@ class RIM(keras.Model):
             at = tf.stop_gradient(eta) if self.stop_likelihood_gradient else eta
             grad = self.likelihood.gradient_eta(at, y, operator, sigma)
             inputs = tf.concat([x, grad], axis=-1) if self.use_estimate else grad
-            delta, states = self.cell(tf.cast(inputs, self.cell.compute_dtype), states)
+            delta, states = self.cell(inputs, states)
             eta = eta + tf.cast(delta, eta.dtype)
             estimates.append(tf.sigmoid(eta))
         return tf.stack(estimates, axis=0)
