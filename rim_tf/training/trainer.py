@@ -1,0 +1,341 @@
+"""One trainer for every experiment: data, optimiser, checkpoints, logs, the final model.
+
+The loop is an eager Python loop over a ``tf.data`` stream with one compiled
+``tf.function`` step per task (a mixed-task batch stream, RIM-3task or the x2/x3/x4
+super-resolution model, has a different forward model per batch, so each task gets its own
+graph). What it guarantees:
+
+* **Resumable.** A ``tf.train.CheckpointManager`` keeps the model, the optimiser (moments and
+  iteration count), the iteration, the wall time and the patches seen. The data stream is a
+  pure function of ``(seed, batch index)`` (patch order, task choice and noise all come from
+  stateless seeds), so the data position and the RNG state *are* the iteration: ``resume``
+  restores the latest checkpoint and restarts the stream at that batch. With
+  ``deterministic=True`` a killed-and-resumed run ends with the same weights as an
+  uninterrupted one.
+* **Kill-safe.** ``CheckpointManager`` writes a checkpoint's files first and then replaces
+  its index file atomically, so a run killed at any moment (SIGKILL) leaves the previous
+  checkpoint intact; the final ``.keras`` model and its sidecar are written to temporary
+  names and renamed into place.
+* **Honest records.** ``model.json`` beside ``model.keras`` holds the preset, every setting,
+  iterations, patches seen, wall time, validation PSNR and package versions; presets other
+  than ``paper`` are marked ``reduced_budget``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from rim_tf.losses import per_step_mse
+from rim_tf.training.config import TrainConfig
+from rim_tf.training.experiments import build_degradations, build_model
+
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.jsonl"
+MODEL_FILE = "model.keras"
+SIDECAR_FILE = "model.json"
+# settings that may change between a run and its resumption (length and bookkeeping only)
+RESUMABLE_CHANGES = {"max_iterations", "epochs", "val_every", "checkpoint_every",
+                     "keep_checkpoints", "log_images", "preset"}
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """``default`` (one device), ``mirrored`` (all local devices) or ``multi_worker``
+    (a cluster described by ``TF_CONFIG``)."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}")
+
+
+def package_versions() -> dict:
+    from rim_tf import __version__
+    return {"rim_tf": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+            "numpy": np.__version__, "python": platform.python_version()}
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _psnr_per_sample(estimate, target):
+    mse = tf.reduce_mean(tf.square(estimate - target), axis=[1, 2, 3])
+    return -10.0 * tf.math.log(tf.maximum(mse, 1e-12)) / math.log(10.0)
+
+
+class Trainer:
+    """Trains the model a :class:`TrainConfig` describes, into ``out_dir``.
+
+    Args:
+        config: the settings (see :func:`rim_tf.training.config.preset_config`).
+        out_dir: where checkpoints, TensorBoard logs, ``model.keras`` and ``model.json`` go.
+        data_dir: the folder holding ``BSDS300/`` (else ``$RIM_DATA``, else the cache).
+        progress: show a progress bar.
+    """
+
+    def __init__(self, config: TrainConfig, out_dir, data_dir=None, progress: bool = True):
+        self.config = config.validate()
+        self.out_dir = Path(out_dir)
+        self.data_dir = data_dir
+        self.progress = progress
+        if config.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        keras.utils.set_random_seed(config.seed)
+        if config.precision != "float32":
+            keras.mixed_precision.set_dtype_policy(config.precision)
+        self.strategy = make_strategy(config.strategy)
+        self.degradations = build_degradations(config)
+        self._degradation_of = {d.task_id: d for d in self.degradations}
+        with self.strategy.scope():
+            self.model = build_model(config)
+            schedule = keras.optimizers.schedules.ExponentialDecay(
+                config.learning_rate, config.lr_decay_steps, config.lr_decay_rate)
+            optimizer = keras.optimizers.Adam(schedule, global_clipnorm=config.clip_norm)
+            if config.precision == "mixed_float16":
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            self.optimizer = optimizer
+            self.optimizer.build(self.model.trainable_variables)
+            self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+            self.wall_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="wall_time")
+        if config.precision != "float32":
+            keras.mixed_precision.set_dtype_policy("float32")  # only this model is mixed
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              iteration=self.iteration, wall_time=self.wall_time)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.out_dir / "checkpoints"),
+                                                  max_to_keep=config.keep_checkpoints)
+        self._train_steps: dict = {}
+        self._eval_steps: dict = {}
+
+    # ------------------------------------------------------------------ steps
+    @property
+    def patches_seen(self) -> int:
+        return int(self.iteration.numpy()) * self.config.batch_size
+
+    def _replica_slice(self, batch: dict) -> dict:
+        """This replica's share of a global batch (every per-sample tensor is split)."""
+        n = self.strategy.num_replicas_in_sync
+        if n == 1:
+            return batch
+        ctx = tf.distribute.get_replica_context()
+        i = ctx.replica_id_in_sync_group
+        size = self.config.batch_size // n
+        out = {}
+        for key, value in batch.items():
+            if value.shape.rank and value.shape[0] == self.config.batch_size:
+                value = value[i * size:(i + 1) * size]
+            out[key] = value
+        return out
+
+    def _forward(self, degradation, batch, steps):
+        operator = degradation.operator(batch)
+        return self.model(batch["y"], operator=operator, sigma=batch["sigma"], steps=steps,
+                          training=True)
+
+    def _train_step_for(self, task_id: int):
+        if task_id in self._train_steps:
+            return self._train_steps[task_id]
+        degradation = self._degradation_of[task_id]
+        variables = self.model.trainable_variables
+        replicas = self.strategy.num_replicas_in_sync
+        loss_scaled = isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer)
+
+        def replica_step(batch):
+            batch = self._replica_slice(batch)
+            with tf.GradientTape() as tape:
+                per_step = per_step_mse(self._forward(degradation, batch, self.config.steps), batch["x"])
+                loss = tf.reduce_mean(per_step)  # eq. 8, equal weights
+                objective = loss / replicas
+                if loss_scaled:
+                    objective = self.optimizer.scale_loss(objective)
+            grads = tape.gradient(objective, variables)
+            self.optimizer.apply_gradients(zip(grads, variables))
+            return loss, per_step
+
+        @tf.function(jit_compile=self.config.xla)
+        def step(batch):
+            loss, per_step = self.strategy.run(replica_step, args=(batch,))
+            mean = tf.distribute.ReduceOp.MEAN
+            return (self.strategy.reduce(mean, loss, axis=None),
+                    self.strategy.reduce(mean, per_step, axis=None))
+
+        self._train_steps[task_id] = step
+        return step
+
+    def _eval_step_for(self, task_id: int):
+        if task_id not in self._eval_steps:
+            degradation = self._degradation_of[task_id]
+
+            @tf.function
+            def step(batch):
+                estimates = self._forward(degradation, batch, self.config.steps)
+                return _psnr_per_sample(estimates[-1], batch["x"]), estimates[-1]
+
+            self._eval_steps[task_id] = step
+        return self._eval_steps[task_id]
+
+    @staticmethod
+    def _task_id(batch) -> int:
+        return int(batch["task_id"].numpy())
+
+    # ------------------------------------------------------------------ data
+    def _data(self, start_batch: int):
+        from rim_tf.data import bsds300_training_data
+
+        c = self.config
+        return bsds300_training_data(
+            self.data_dir, batch_size=c.batch_size, seed=c.seed, degradation=self.degradations,
+            patch_size=c.patch_size, stride=c.stride, color="rgb" if c.channels == 3 else "gray",
+            epochs=c.epochs, start_batch=start_batch, val_images=c.val_images,
+            val_patches=c.val_patches)
+
+    def total_iterations(self, steps_per_epoch: int) -> int:
+        total = self.config.epochs * steps_per_epoch
+        if self.config.max_iterations is not None:
+            total = min(total, self.config.max_iterations)
+        return total
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, dataset, writer=None) -> float:
+        """Mean PSNR (dB, range 1) of the final step's estimate over the validation set."""
+        values, panels = [], None
+        for batch in dataset:
+            psnr, final = self._eval_step_for(self._task_id(batch))(batch)
+            values.append(psnr.numpy())
+            if panels is None and writer is not None and self.config.log_images:
+                k = self.config.log_images
+                operator = self._degradation_of[self._task_id(batch)].operator(batch)
+                start = tf.clip_by_value(operator.initial_estimate(batch["y"]), 0.0, 1.0)
+                panels = tf.concat([start[:k], final[:k], batch["x"][:k]], axis=2)
+        value = float(np.mean(np.concatenate(values)))
+        if writer is not None:
+            with writer.as_default(step=int(self.iteration.numpy())):
+                tf.summary.scalar("validation/psnr", value)
+                if panels is not None:
+                    tf.summary.image("validation/initial_estimate_final_truth", panels,
+                                     max_outputs=self.config.log_images)
+        return value
+
+    # ------------------------------------------------------------------ run
+    def _check_out_dir(self, resume: bool) -> None:
+        config_path = self.out_dir / CONFIG_FILE
+        if self.manager.latest_checkpoint and not resume:
+            raise ValueError(f"{self.out_dir} already holds checkpoints of a run: pass --resume to "
+                             f"continue it, or choose another output folder")
+        if resume and config_path.exists():
+            saved = json.loads(config_path.read_text())
+            now = json.loads(json.dumps(self.config.to_dict()))
+            changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and saved.get(k) != now[k])
+            if changed:
+                raise ValueError(f"--resume with different settings than the run in {self.out_dir}: "
+                                 + ", ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed))
+
+    def train(self, resume: bool = False) -> dict:
+        """Train to the configured length (or continue a run with ``resume``); returns the sidecar."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._check_out_dir(resume)
+        if resume and self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        _atomic_write_text(self.out_dir / CONFIG_FILE, json.dumps(self.config.to_dict(), indent=2))
+        start = int(self.iteration.numpy())
+        data = self._data(start)
+        total = self.total_iterations(data.steps_per_epoch)
+        c = self.config
+        print(f"[rim_tf] experiment={c.experiment} preset={c.preset}"
+              f"{' (REDUCED BUDGET)' if c.reduced_budget else ''} model={c.model} "
+              f"patches={data.patches.train.num_patches} iterations={start}->{total} "
+              f"batch={c.batch_size} replicas={self.strategy.num_replicas_in_sync}", flush=True)
+        writer = tf.summary.create_file_writer(str(self.out_dir / "tensorboard"))
+        history = self.out_dir / HISTORY_FILE
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=total, initial=start, unit="it", dynamic_ncols=True, file=sys.stdout)
+        val_psnr = None
+        if start == 0 and data.validation is not None:
+            # the untrained model's score (its initial estimate): the baseline to beat
+            first = self.validate(data.validation, writer)
+            with history.open("w") as f:
+                f.write(json.dumps({"iteration": 0, "val_psnr": first}) + "\n")
+            print(f"[rim_tf] validation PSNR before training: {first:.2f} dB", flush=True)
+        session_start = time.perf_counter()
+        last_save = session_start
+        window = (time.perf_counter(), start)
+        for batch in data.train.take(max(total - start, 0)):
+            loss, per_step = self._train_step_for(self._task_id(batch))(batch)
+            self.iteration.assign_add(1)
+            it = int(self.iteration.numpy())
+            loss = float(loss)
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"the training loss became {loss} at iteration {it}; "
+                                         f"lower --learning-rate or --clip-norm")
+            if bar is not None:
+                now = time.perf_counter()
+                rate = (it - window[1]) * c.batch_size / max(now - window[0], 1e-9)
+                bar.set_postfix(loss=f"{loss:.5f}", patches_per_s=f"{rate:.1f}", refresh=False)
+                bar.update(1)
+                if it % 50 == 0:
+                    window = (now, it)
+            if it % 10 == 0 or it == total:
+                with writer.as_default(step=it):
+                    tf.summary.scalar("train/loss", loss)
+                    tf.summary.scalar("train/learning_rate",
+                                      float(self.optimizer.learning_rate.numpy())
+                                      if hasattr(self.optimizer.learning_rate, "numpy") else 0.0)
+                    for t, mse in enumerate(per_step.numpy()):
+                        tf.summary.scalar(f"train_mse_per_step/t{t + 1:02d}", mse)
+            if data.validation is not None and (it % c.val_every == 0 or it == total):
+                val_psnr = self.validate(data.validation, writer)
+                with history.open("a") as f:
+                    f.write(json.dumps({"iteration": it, "val_psnr": val_psnr, "loss": loss}) + "\n")
+                if bar is not None:
+                    bar.write(f"iteration {it}: validation PSNR {val_psnr:.2f} dB")
+            if it % c.checkpoint_every == 0 or it == total:
+                now = time.perf_counter()
+                self.wall_time.assign_add(now - last_save)
+                last_save = now
+                self.manager.save(checkpoint_number=it)
+        if bar is not None:
+            bar.close()
+        self.wall_time.assign_add(time.perf_counter() - last_save)
+        if val_psnr is None and data.validation is not None:
+            val_psnr = self.validate(data.validation, writer)
+        writer.flush()
+        return self.export(val_psnr, num_train_patches=data.patches.train.num_patches)
+
+    def export(self, val_psnr, num_train_patches=None) -> dict:
+        """Save ``model.keras`` and its ``model.json`` sidecar (atomically)."""
+        c = self.config
+        sidecar = {
+            "experiment": c.experiment,
+            "preset": c.preset,
+            "reduced_budget": c.reduced_budget,
+            "label": ("REDUCED BUDGET: preset " + c.preset) if c.reduced_budget else "paper preset",
+            "model": c.model,
+            "iterations": int(self.iteration.numpy()),
+            "patches_seen": self.patches_seen,
+            "training_patches": num_train_patches,
+            "wall_time_s": round(float(self.wall_time.numpy()), 1),
+            "val_psnr": val_psnr,
+            "val_psnr_note": "mean PSNR (dB, range [0,1]) of the final step on the held-out patches",
+            "degradations": [d.describe() for d in self.degradations],
+            "config": c.to_dict(),
+            "versions": package_versions(),
+        }
+        tmp = self.out_dir / f".{MODEL_FILE}.tmp.keras"
+        self.model.save(tmp)
+        os.replace(tmp, self.out_dir / MODEL_FILE)
+        _atomic_write_text(self.out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2))
+        return sidecar
