@@ -1,0 +1,204 @@
+"""Forward models: dot-product (adjoint) tests, ensembles, masks, noise, bad input."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rim_tf.imresize import imresize
+from rim_tf.operators import (BicubicDownsample, FourierProjection, Identity, Inpainting,
+                              MatrixProjection, add_gaussian_noise, gaussian_noise,
+                              quantization_noise_std, quantize_8bit, random_pixel_mask,
+                              sample_fourier_rows, sample_matrix, split_seed)
+
+SEED = tf.constant([3, 14], tf.int32)
+SHAPE = (6, 5, 2)  # tiny H, W, C: n = 60
+
+
+def _inner(a, b):
+    """Real inner product; for complex tensors the real part of <a, b> = sum(conj(a) b)."""
+    a, b = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
+    if a.dtype.is_complex:
+        return float(tf.math.real(tf.reduce_sum(tf.math.conj(a) * b)))
+    return float(tf.reduce_sum(tf.cast(a, tf.float64) * tf.cast(b, tf.float64)))
+
+
+def _assert_adjoint(op, x, rng):
+    ax = op.forward(x)
+    if ax.dtype.is_complex:
+        y = tf.complex(rng.standard_normal(ax.shape).astype(np.float32),
+                       rng.standard_normal(ax.shape).astype(np.float32))
+    else:
+        y = tf.constant(rng.standard_normal(ax.shape).astype(np.float32))
+    aty = op.adjoint(y)
+    assert aty.shape == x.shape and aty.dtype == tf.float32
+    lhs, rhs = _inner(ax, y), _inner(x, aty)
+    scale = np.sqrt(_inner(ax, ax) * _inner(y, y))
+    assert abs(lhs - rhs) <= 1e-5 * scale, (lhs, rhs)
+
+
+def _images(rng, batch=3, shape=SHAPE):
+    return tf.constant(rng.standard_normal((batch,) + shape).astype(np.float32))
+
+
+# ---------------------------------------------------------------------------------------
+# Dot-product tests: <A x, y> == <x, A^T y>.
+
+def test_identity_adjoint(rng):
+    _assert_adjoint(Identity(), _images(rng), rng)
+
+
+@pytest.mark.parametrize("ensemble", ["gaussian", "binary"])
+def test_matrix_projection_adjoint(rng, ensemble):
+    matrix = sample_matrix(ensemble, 3, 17, SHAPE, SEED)
+    _assert_adjoint(MatrixProjection(matrix, SHAPE), _images(rng), rng)
+
+
+@pytest.mark.parametrize("shape", [SHAPE, (8, 8, 1)])
+def test_fourier_projection_adjoint(rng, shape):
+    rows = sample_fourier_rows(3, 23, shape, SEED)
+    _assert_adjoint(FourierProjection(rows, shape), _images(rng, shape=shape), rng)
+
+
+def test_inpainting_adjoint(rng):
+    mask = random_pixel_mask(3, 6, 5, 0.4, SEED)
+    _assert_adjoint(Inpainting(mask), _images(rng), rng)
+
+
+@pytest.mark.parametrize("scale,hr", [(2, (12, 10)), (3, (12, 9)), (4, (16, 12)),
+                                      (2.5, (11, 9)), (3, (13, 10))])
+def test_bicubic_downsample_adjoint(rng, scale, hr):
+    _assert_adjoint(BicubicDownsample(scale, hr_size=hr), _images(rng, shape=hr + (3,)), rng)
+
+
+# ---------------------------------------------------------------------------------------
+# Ensembles.
+
+def test_gaussian_ensemble_statistics():
+    m = sample_matrix("gaussian", 4, 50, (16, 16, 1), SEED).numpy()
+    assert m.shape == (4, 50, 256)
+    assert abs(m.mean()) < 0.02 and abs(m.std() - 1.0) < 0.02
+
+
+def test_binary_ensemble_is_plus_minus_one():
+    m = sample_matrix("binary", 4, 50, (16, 16, 1), SEED).numpy()
+    assert set(np.unique(m)) == {-1.0, 1.0}
+    assert abs((m > 0).mean() - 0.5) < 0.02
+
+
+def test_fresh_matrix_per_sample_and_deterministic_per_seed():
+    a = sample_matrix("gaussian", 2, 5, SHAPE, SEED).numpy()
+    b = sample_matrix("gaussian", 2, 5, SHAPE, SEED).numpy()
+    c = sample_matrix("gaussian", 2, 5, SHAPE, tf.constant([3, 15])).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a[0], a[1]) and not np.allclose(a, c)
+
+
+def test_fourier_rows_are_distinct_and_fresh():
+    rows = sample_fourier_rows(4, 30, SHAPE, SEED).numpy()
+    assert rows.shape == (4, 30) and rows.min() >= 0 and rows.max() < 60
+    for r in rows:
+        assert len(set(r)) == 30
+    assert any(set(rows[0]) != set(r) for r in rows[1:])
+
+
+def test_fourier_forward_is_the_unnormalised_dft(rng):
+    x = _images(rng, batch=2)
+    rows = sample_fourier_rows(2, 11, SHAPE, SEED)
+    ours = FourierProjection(rows, SHAPE).forward(x).numpy()
+    spectrum = np.fft.fft2(x.numpy(), axes=(1, 2)).reshape(2, -1)  # [H, W, C] order
+    expected = np.take_along_axis(spectrum, rows.numpy(), axis=1)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_all_rows_of_fourier_preserve_energy_like_the_other_ensembles(rng):
+    # Unit-modulus entries: with every row taken, ||A x||^2 = (H W) ||x||^2 (Parseval);
+    # the same mean energy per measurement as a standard-normal matrix has.
+    x = _images(rng, batch=1, shape=(8, 8, 1))
+    rows = tf.range(64)[None]
+    ax = FourierProjection(rows, (8, 8, 1)).forward(x)
+    np.testing.assert_allclose(_inner(ax, ax) / 64, _inner(x, x), rtol=1e-5)
+
+
+def test_operators_build_inside_tf_function(rng):
+    x = _images(rng)
+
+    @tf.function
+    def grads(x, matrix, rows, mask):
+        ops = [MatrixProjection(matrix, SHAPE), FourierProjection(rows, SHAPE),
+               Inpainting(mask), BicubicDownsample(2, hr_size=(6, 4))]
+        return [op.adjoint(op.forward(x if i < 3 else x[:, :, :4])) for i, op in enumerate(ops)]
+
+    out = grads(x, sample_matrix("binary", 3, 7, SHAPE, SEED),
+                sample_fourier_rows(3, 7, SHAPE, SEED), random_pixel_mask(3, 6, 5, 0.5, SEED))
+    assert [o.shape for o in out] == [x.shape] * 3 + [(3, 6, 4, 2)]
+
+
+# ---------------------------------------------------------------------------------------
+# Inpainting and bicubic details.
+
+def test_random_pixel_mask_removes_the_fraction():
+    mask = random_pixel_mask(5, 8, 10, 0.3, SEED).numpy()
+    assert mask.shape == (5, 8, 10, 1) and set(np.unique(mask)) <= {0.0, 1.0}
+    np.testing.assert_array_equal((mask == 0).reshape(5, -1).sum(1), 24)
+    assert not np.array_equal(mask[0], mask[1])
+    assert random_pixel_mask(2, 4, 4, 0.0, SEED).numpy().min() == 1.0
+
+
+def test_bicubic_forward_and_initial_estimate(rng):
+    x = tf.constant(rng.random((2, 12, 18, 3)).astype(np.float32))
+    op = BicubicDownsample(3)
+    y = op.forward(x)
+    np.testing.assert_allclose(y.numpy(), imresize(x, 1 / 3).numpy())
+    x0 = op.initial_estimate(y)
+    assert x0.shape == x.shape
+    np.testing.assert_allclose(x0.numpy(), imresize(y, 3).numpy())
+    # HR not divisible by the scale: initial estimate goes back to the given HR size.
+    odd = BicubicDownsample(3, hr_size=(11, 17))
+    assert odd.initial_estimate(odd.forward(x[:, :11, :17])).shape == (2, 11, 17, 3)
+
+
+# ---------------------------------------------------------------------------------------
+# Noise and quantisation.
+
+def test_gaussian_noise_per_sample_sigma():
+    like = tf.zeros((3, 64, 64, 1))
+    sigma = tf.constant([0.0, 0.1, 0.5])
+    n = gaussian_noise(like, sigma, SEED).numpy()
+    assert n[0].std() == 0.0
+    np.testing.assert_allclose(n[1:].reshape(2, -1).std(1), [0.1, 0.5], rtol=0.05)
+    np.testing.assert_array_equal(add_gaussian_noise(like, sigma, SEED).numpy(), n)
+
+
+def test_complex_noise_has_sigma_on_each_part():
+    n = gaussian_noise(tf.zeros((2, 5000), tf.complex64), 2.0, SEED).numpy()
+    assert abs(n.real.std() - 2.0) < 0.05 and abs(n.imag.std() - 2.0) < 0.05
+    assert abs(np.corrcoef(n.real.ravel(), n.imag.ravel())[0, 1]) < 0.03
+
+
+def test_quantize_8bit():
+    y = tf.constant([-0.3, 0.0, 0.5 / 255, 0.49 / 255, 100.5 / 255, 0.999, 1.7])
+    q = quantize_8bit(y).numpy() * 255
+    np.testing.assert_allclose(q, [0, 0, 1, 0, 101, 255, 255], atol=1e-4)
+    assert quantization_noise_std() == pytest.approx(1 / (255 * np.sqrt(12)))
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input.
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="num_measurements"):
+        sample_matrix("gaussian", 2, 61, SHAPE, SEED)
+    with pytest.raises(ValueError, match="num_measurements"):
+        sample_fourier_rows(2, 0, SHAPE, SEED)
+    with pytest.raises(ValueError, match="ensemble"):
+        sample_matrix("poisson", 2, 5, SHAPE, SEED)
+    for fraction in (1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="fraction"):
+            random_pixel_mask(2, 4, 4, fraction, SEED)
+    with pytest.raises(ValueError, match="scale"):
+        BicubicDownsample(0)
+    with pytest.raises(ValueError, match="hr_size"):
+        BicubicDownsample(2.5)
+    with pytest.raises(ValueError, match="seed"):
+        split_seed(tf.constant([1, 2, 3]), 2)
+    with pytest.raises(ValueError, match="matrix"):
+        MatrixProjection(tf.zeros((2, 3, 7)), SHAPE)
