@@ -22,6 +22,7 @@ graph). What it guarantees:
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -199,7 +200,10 @@ class Trainer:
             self.data_dir, batch_size=c.batch_size, seed=c.seed, degradation=self.degradations,
             patch_size=c.patch_size, stride=c.stride, color="rgb" if c.channels == 3 else "gray",
             epochs=c.epochs, start_batch=start_batch, val_images=c.val_images,
-            val_patches=c.val_patches)
+            val_patches=c.val_patches,
+            # mixed tasks stay separate tf.data branches merged in Python: each task keeps its
+            # own dtypes (complex Fourier measurements) and static shapes (one graph per task)
+            merge=len(self.degradations) == 1)
 
     def total_iterations(self, steps_per_epoch: int) -> int:
         total = self.config.epochs * steps_per_epoch
@@ -273,7 +277,7 @@ class Trainer:
         session_start = time.perf_counter()
         last_save = session_start
         window = (time.perf_counter(), start)
-        for batch in data.train.take(max(total - start, 0)):
+        for batch in itertools.islice(data.train, max(total - start, 0)):
             loss, per_step = self._train_step_for(self._task_id(batch))(batch)
             self.iteration.assign_add(1)
             it = int(self.iteration.numpy())
