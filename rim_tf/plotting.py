@@ -1,0 +1,97 @@
+"""Figures of the reproduction: per-step PSNR curves (Figure 3) and image grids (Figure 4).
+
+matplotlib is an optional dependency (``pip install -e .[plot]``); it is imported only
+when a figure is drawn, with the non-interactive Agg backend.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+__all__ = ["plot_step_curves", "plot_image_grid"]
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ImportError("drawing figures needs matplotlib: `pip install matplotlib` "
+                          "(or `pip install -e .[plot]`)") from err
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_step_curves(curves: Mapping[str, Mapping[str, Sequence[float]]], path, *,
+                     trained_steps: Optional[int] = None, title: str = "") -> Path:
+    """One panel per task, one line per model: mean PSNR against the step (0 = initial estimate).
+
+    Args:
+      curves: ``{task: {model: [PSNR at step 0, 1, ..., T]}}``.
+      path: the PNG to write.
+      trained_steps: drawn as a dashed vertical line (the number of steps trained with).
+    """
+    if not curves:
+        raise ValueError("no curves to plot")
+    plt = _pyplot()
+    n = len(curves)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for ax, (task, models) in zip(axes.flat, curves.items()):
+        for name, values in models.items():
+            ax.plot(np.arange(len(values)), values, label=name, linewidth=1.5)
+        if trained_steps:
+            ax.axvline(trained_steps, color="gray", linestyle="--", linewidth=1)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.set_title(task, fontsize=10)
+        ax.set_xlabel("step")
+        ax.set_ylabel("PSNR (dB)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_image_grid(panels: Sequence[tuple], path, *, title: str = "", cols: Optional[int] = None) -> Path:
+    """A row (or grid) of gray images, each titled with its name and PSNR.
+
+    Args:
+      panels: ``[(name, image [H, W] or [H, W, 1] in [0, 1], psnr or None), ...]``.
+      path: the PNG to write.
+    """
+    if not panels:
+        raise ValueError("no images to plot")
+    plt = _pyplot()
+    n = len(panels)
+    cols = cols or n
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.8 * rows), squeeze=False)
+    for ax, (name, image, value) in zip(axes.flat, panels):
+        image = np.asarray(image, np.float64)
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        ax.imshow(np.clip(image, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(name if value is None else f"{name}\n{value:.2f} dB", fontsize=9)
+        ax.axis("off")
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

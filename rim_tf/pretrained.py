@@ -1,0 +1,203 @@
+"""Loading trained weights: a ``.keras`` file and its JSON sidecar, or a shipped name.
+
+The trainer (:mod:`rim_tf.training`) saves a run as ``<run>/model.keras`` with a sidecar
+``<run>/model.json`` that describes the training budget::
+
+    {"experiment": "denoise", "preset": "cpu", "reduced_budget": true,
+     "patches_seen": 48000, "iterations": 3000, "val_psnr": 29.1, "config": {...}}
+
+Evaluation scripts take ``--weights`` as either such a path or the name of weights shipped
+inside the package (``rim_tf/weights/<name>.keras`` + ``<name>.json``), see
+:func:`resolve_weights`. The sidecar decides how a result table is labelled
+(:func:`run_info`): a preset other than ``paper`` is a REDUCED BUDGET, and weights without
+a sidecar are labelled ``unknown budget``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional, Union
+
+__all__ = [
+    "SHIPPED_NAMES",
+    "UNKNOWN_BUDGET",
+    "WEIGHTS_DIR",
+    "check_channels",
+    "load_weights",
+    "pretrained",
+    "resolve_weights",
+    "resolve_weights_path",
+    "run_info",
+    "sidecar_path",
+]
+
+PathLike = Union[str, os.PathLike]
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+"""Where shipped weights live: ``rim_tf/weights/<name>.keras`` (+ ``<name>.json``)."""
+
+# name -> (what the weights are, how to train them). The commands are those of the
+# training scripts; the CPU preset trains in about half an hour on two cores.
+_SHIPPED = {
+    "denoise": ("RIM-denoise, gray denoising (Table 2)",
+                "python scripts/train_denoise.py --preset cpu"),
+    "3task": ("RIM-3task, random projections (Table 2, Figures 3 and 4)",
+              "python scripts/train_3task.py --preset cpu"),
+    "gdn": ("GDN ablation of the 3task model (Figures 3 and 4)",
+            "python scripts/train_3task.py --preset cpu --model gdn"),
+    "ffn": ("FFN ablation of the 3task model (Figures 3 and 4)",
+            "python scripts/train_3task.py --preset cpu --model ffn"),
+    "color": ("RIM on RGB images, colour denoising (Table 1)",
+              "python scripts/train_color.py --preset cpu"),
+    "superres": ("à-trous RIM for super-resolution x2/x3/x4 (Table 3)",
+                 "python scripts/train_superres.py --preset cpu"),
+}
+SHIPPED_NAMES = tuple(_SHIPPED)
+
+UNKNOWN_BUDGET = "unknown budget"
+"""The preset label of weights without a sidecar (their training budget is unknown)."""
+
+
+def sidecar_path(path: PathLike) -> Path:
+    """The JSON sidecar of a ``.keras`` file: same folder and stem, suffix ``.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def _read_sidecar(path: Path) -> dict:
+    """The sidecar as a dict; ``{}`` if there is none. A damaged sidecar is an error."""
+    side = sidecar_path(path)
+    if not side.exists():
+        return {}
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"weights sidecar {side} is not valid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise ValueError(f"weights sidecar {side} must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def load_weights(path: PathLike):
+    """Load a trained model from a ``.keras`` file and its sidecar.
+
+    Args:
+      path: the ``.keras`` file, or a run folder holding ``model.keras``.
+
+    Returns:
+      ``(model, sidecar)``: the :class:`rim_tf.models.RIM` and the sidecar's dict
+      (``{}`` when there is no ``<stem>.json`` beside the file; :func:`run_info` then
+      labels results "unknown budget").
+
+    Raises:
+      FileNotFoundError: the file does not exist (the message names it).
+      ValueError: the file is not a loadable Keras model, not a RIM, or its sidecar is
+        not valid JSON.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / "model.keras"
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {path}")
+    if path.suffix != ".keras":
+        raise ValueError(f"weights must be a Keras 3 '.keras' file, got {path}")
+    sidecar = _read_sidecar(path)
+
+    import keras  # deferred: a missing file is reported without importing TensorFlow
+
+    import rim_tf.models  # noqa: F401  (registers the RIM classes for deserialisation)
+    from rim_tf.models.rim import RIM
+
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as err:  # zip, h5 and deserialisation errors come in many types
+        raise ValueError(f"cannot load weights {path}: {type(err).__name__}: {err} "
+                         "(corrupt file, or not a model saved by rim_tf?)") from err
+    if not isinstance(model, RIM):
+        raise ValueError(f"weights {path} hold a {type(model).__name__}, not a rim_tf RIM")
+    return model, sidecar
+
+
+def pretrained(name: str):
+    """Load shipped weights by name (see :data:`SHIPPED_NAMES`) -> ``(model, sidecar)``.
+
+    Raises:
+      ValueError: ``name`` is not one of the shipped names.
+      FileNotFoundError: the weights are not in the package; the message says how to
+        train them.
+    """
+    if name not in _SHIPPED:
+        raise ValueError(f"no shipped weights are called {name!r}; names: {', '.join(SHIPPED_NAMES)}")
+    path = WEIGHTS_DIR / f"{name}.keras"
+    if not path.is_file():
+        shipped = sorted(p.stem for p in WEIGHTS_DIR.glob("*.keras")) if WEIGHTS_DIR.is_dir() else []
+        what, command = _SHIPPED[name]
+        raise FileNotFoundError(
+            f"shipped weights {name!r} ({what}) are not installed: {path} does not exist. "
+            f"Weights installed in {WEIGHTS_DIR}: {', '.join(shipped) or 'none'}. "
+            f"Known names: {', '.join(SHIPPED_NAMES)}. Train them with `{command}` and pass "
+            "the run's model.keras with --weights."
+        )
+    return load_weights(path)
+
+
+def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
+    """Where ``--weights arg`` points: an existing path, else the shipped ``arg``
+    (``default_name`` if ``arg`` is None).
+
+    Raises ``FileNotFoundError`` for a path-like argument that does not exist or shipped
+    weights that are not installed, ``ValueError`` for an unknown name.
+    """
+    if arg is None or str(arg) == "":
+        arg = default_name
+    candidate = Path(arg).expanduser()
+    if candidate.exists():
+        return candidate.resolve()
+    text = str(arg)
+    if text in _SHIPPED:
+        pretrained_path = WEIGHTS_DIR / f"{text}.keras"
+        if not pretrained_path.is_file():
+            pretrained(text)  # raises the FileNotFoundError that says how to train them
+        return pretrained_path
+    if os.sep in text or "/" in text or candidate.suffix in (".keras", ".json"):
+        raise FileNotFoundError(f"weights file not found: {candidate}")
+    raise ValueError(f"--weights {text!r} is neither an existing file nor a shipped name "
+                     f"({', '.join(SHIPPED_NAMES)})")
+
+
+def resolve_weights(arg: Optional[PathLike], default_name: str):
+    """``--weights`` semantics: a path if it exists, else a shipped name -> ``(model, sidecar)``."""
+    return load_weights(resolve_weights_path(arg, default_name))
+
+
+def run_info(sidecar: Optional[dict], weights: Optional[str] = None, notes: str = ""):
+    """The :class:`rim_tf.report.RunInfo` that labels results of these weights.
+
+    No sidecar (or one without ``preset``) gives the preset ``"unknown budget"``. A sidecar
+    that says ``reduced_budget: true`` under the ``paper`` preset (a paper run stopped
+    early) is labelled ``paper (reduced budget)``, so it is never taken for a full run.
+    """
+    from rim_tf.report import RunInfo
+
+    sidecar = sidecar or {}
+    preset = sidecar.get("preset")
+    if not isinstance(preset, str) or not preset:
+        preset = UNKNOWN_BUDGET
+        extra = ("the weights' sidecar records no preset" if sidecar else
+                 "no training sidecar (<weights>.json) beside the weights")
+        notes = f"{notes} ({extra}: the training budget is unknown)".strip()
+    elif preset == "paper" and sidecar.get("reduced_budget") is True:
+        preset = "paper (reduced budget)"
+    patches = sidecar.get("patches_seen")
+    if isinstance(patches, bool) or not isinstance(patches, int) or patches < 0:
+        patches = None
+    return RunInfo(preset=preset, patches_seen=patches, weights=weights, notes=notes)
+
+
+def check_channels(model, channels: int, what: str) -> None:
+    """Refuse a model that restores a different number of channels than ``what`` needs."""
+    if int(model.channels) != int(channels):
+        def kind(c):
+            return {1: "gray (1-channel)", 3: "RGB (3-channel)"}.get(int(c), f"{c}-channel")
+        raise ValueError(f"{what} needs a model of {kind(channels)} images, but these weights "
+                         f"restore {kind(model.channels)} images")
