@@ -28,6 +28,9 @@ def build_parser(experiment: str, description: str = "") -> argparse.ArgumentPar
     p.add_argument("--data-dir", help="folder holding BSDS300/ (default: $RIM_DATA, else ~/.cache/rim_tf)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads for TensorFlow's ops (default: all cores); e.g. 1 to run two "
+                        "trainings side by side on a 2-core machine")
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         if field.name in _FIXED:
@@ -63,6 +66,11 @@ def main(experiment: str, argv=None, description: str = "") -> dict:
     out = args.out or f"runs/{experiment}-{config.model}-{config.preset}"
     print(json.dumps({"preset": config.preset, "reduced_budget": config.reduced_budget,
                       **config.to_dict()}, indent=None))
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     from rim_tf.training.trainer import Trainer  # heavy imports after argument checking
 
     trainer = Trainer(config, out, data_dir=args.data_dir, progress=not args.no_progress)

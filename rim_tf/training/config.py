@@ -144,8 +144,8 @@ _EXPERIMENT_DEFAULTS = {
 # Chosen by measurement on the 2-core CPU (see the README's "Presets" section).
 _CPU = {
     "hidden_features": 32, "gru_features": 64, "steps": 10, "stride": 8, "batch_size": 16,
-    "epochs": 1, "max_iterations": 3000, "val_patches": 256, "val_every": 500,
-    "checkpoint_every": 100, "learning_rate": 2e-3, "lr_decay_steps": 1000,
+    "epochs": 1, "max_iterations": 1200, "val_patches": 256, "val_every": 300,
+    "checkpoint_every": 50, "learning_rate": 2e-3, "lr_decay_steps": 1000,
 }
 _SMOKE = {
     "hidden_features": 4, "gru_features": 8, "steps": 3, "patch_size": 16, "stride": 16,
