@@ -87,21 +87,27 @@ def _denoising_batch(batch_size: int, size: int, channels: int, sigma: float, se
     return tf.constant(x), tf.constant(y)
 
 
-def keras_rim_throughput(model: RIM, batch_size=32, size=32, steps=20, sigma=0.1,
-                         iterations=3, jit_compile=False) -> Throughput:
-    """Training patches/s of a :class:`RIM` (Adam, global-norm clipping, eq. 8 loss)."""
-    x, y = _denoising_batch(batch_size, size, model.channels, sigma)
+def _train_throughput(forward, variables, channels, batch_size, size, sigma, iterations,
+                      jit_compile) -> Throughput:
+    """Patches/s of Adam (global-norm clipping) on the eq. 8 loss of ``forward(y)``."""
+    x, y = _denoising_batch(batch_size, size, channels, sigma)
     optimizer = keras.optimizers.Adam(1e-4, global_clipnorm=5.0)
-    variables = model.trainable_variables
 
     @tf.function(jit_compile=jit_compile)
     def step():
         with tf.GradientTape() as tape:
-            loss = rim_loss(model(y, sigma=sigma, steps=steps), x)
+            loss = rim_loss(forward(y), x)
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
     return _time_train_step(step, iterations, batch_size)
+
+
+def keras_rim_throughput(model: RIM, batch_size=32, size=32, steps=20, sigma=0.1,
+                         iterations=3, jit_compile=False) -> Throughput:
+    """Training patches/s of a :class:`RIM`."""
+    return _train_throughput(lambda y: model(y, sigma=sigma, steps=steps), model.trainable_variables,
+                             model.channels, batch_size, size, sigma, iterations, jit_compile)
 
 
 class PlainRIM(tf.Module):
@@ -156,15 +162,5 @@ def plain_rim_throughput(model: RIM, batch_size=32, size=32, steps=20, sigma=0.1
                          iterations=3, jit_compile=False) -> Throughput:
     """Training patches/s of :class:`PlainRIM` with the same optimiser and loss."""
     plain = PlainRIM(model)
-    x, y = _denoising_batch(batch_size, size, model.channels, sigma)
-    optimizer = keras.optimizers.Adam(1e-4, global_clipnorm=5.0)
-    variables = plain.trainable_variables
-
-    @tf.function(jit_compile=jit_compile)
-    def step():
-        with tf.GradientTape() as tape:
-            loss = rim_loss(plain(y, sigma, steps), x)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    return _time_train_step(step, iterations, batch_size)
+    return _train_throughput(lambda y: plain(y, sigma, steps), plain.trainable_variables,
+                             model.channels, batch_size, size, sigma, iterations, jit_compile)

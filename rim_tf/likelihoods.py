@@ -63,8 +63,12 @@ class GaussianLikelihood(keras.layers.Layer):
     def eps(self) -> tf.Tensor:
         return tf.nn.softplus(tf.convert_to_tensor(self.phi_eps))
 
-    def _variance(self, sigma, rank):
-        return _per_sample(tf.square(check_sigma(sigma)), rank) + self.eps
+    def noise_variance(self, sigma) -> tf.Tensor:
+        """``sigma^2 + eps`` shaped ``[B or 1, 1, 1, 1]``; checks sigma (> 0, finite).
+
+        The RIM computes it once per call and hands it to every step's gradient.
+        """
+        return _per_sample(tf.square(check_sigma(sigma)), 4) + self.eps
 
     def log_likelihood(self, x, y, operator: LinearOperator | None = None, sigma=1.0):
         """``-||y - A x||^2 / (2 (sigma^2 + eps))`` per sample (constants dropped), shape ``[B]``."""
@@ -76,19 +80,24 @@ class GaussianLikelihood(keras.layers.Layer):
         var = tf.reshape(tf.square(check_sigma(sigma)), [-1]) + self.eps
         return -0.5 * energy / var
 
-    def gradient(self, x, y, operator: LinearOperator | None = None, sigma=1.0):
-        """Eq. 9 in image space: ``A^T (y - A x) / (sigma^2 + eps)``, shaped like ``x``."""
-        operator = operator or Identity()
-        residual = tf.convert_to_tensor(y) - operator.forward(x)
-        return operator.adjoint(residual) / self._variance(sigma, 4)
+    def gradient(self, x, y, operator: LinearOperator | None = None, sigma=1.0, variance=None):
+        """Eq. 9 in image space: ``A^T (y - A x) / (sigma^2 + eps)``, shaped like ``x``.
 
-    def gradient_eta(self, eta, y, operator: LinearOperator | None = None, sigma=1.0):
+        ``variance`` (from :meth:`noise_variance`) replaces ``sigma`` when given.
+        """
+        operator = operator or Identity()
+        if variance is None:
+            variance = self.noise_variance(sigma)
+        residual = tf.convert_to_tensor(y) - operator.forward(x)
+        return operator.adjoint(residual) / variance
+
+    def gradient_eta(self, eta, y, operator: LinearOperator | None = None, sigma=1.0, variance=None):
         """The gradient w.r.t. ``eta`` of ``log p(y | sigmoid(eta))``, the RIM's input.
 
         By the chain rule through the sigmoid link, ``sigmoid'(eta) = x (1 - x)``.
         """
         x = tf.sigmoid(eta)
-        return x * (1.0 - x) * self.gradient(x, y, operator, sigma)
+        return x * (1.0 - x) * self.gradient(x, y, operator, sigma, variance)
 
     def call(self, eta, y, operator=None, sigma=1.0):
         return self.gradient_eta(eta, y, operator, sigma)

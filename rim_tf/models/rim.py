@@ -131,12 +131,13 @@ class RIM(keras.Model):
             y = tf.cast(y, tf.float32)
         y = _check_finite("observation", y)
         eta = self._initial_eta(y, operator, x_init)
+        variance = self.likelihood.noise_variance(sigma)  # checked once, not at every step
         states = self.cell.initial_state(eta)
         estimates = []
         for _ in range(steps):
             x = tf.sigmoid(eta)
             at = tf.stop_gradient(eta) if self.stop_likelihood_gradient else eta
-            grad = self.likelihood.gradient_eta(at, y, operator, sigma)
+            grad = self.likelihood.gradient_eta(at, y, operator, variance=variance)
             inputs = tf.concat([x, grad], axis=-1) if self.use_estimate else grad
             delta, states = self.cell(inputs, states)
             eta = eta + tf.cast(delta, eta.dtype)
