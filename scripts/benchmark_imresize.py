@@ -1,10 +1,14 @@
 """Speed and fidelity of ``rim_tf.imresize`` against the numpy reference.
 
 Speed: resizes a 481x321 RGB image (float32 in [0, 1]) by 1/2, 1/3 and 1/4 and back up
-to 481x321, with the TensorFlow version and with the float64 numpy reference
-(``rim_tf.imresize_reference``) in the same run, and prints milliseconds per call
-(best and median of ``--repeats`` calls after one warm-up call, which also builds and
-caches the weight matrices).
+to 481x321, with the TensorFlow version (default ``method="fast"``, and the dense matrix
+products of ``method="dense"`` for comparison) and with the float64 numpy reference
+(``rim_tf.imresize_reference``) in the same run. Milliseconds per call after three
+warm-up calls (the first builds and caches the weights and traces the graph): the best
+and median wall-clock time and the least CPU time (``time.process_time``, all threads of
+the process) of ``--repeats`` calls; the speed-up is numpy over fast TF, by best wall-clock
+time and by least CPU time. Timings on a shared machine are noisy: run it two or three
+times. ``plan`` names the scheme of each pass (:func:`rim_tf.imresize.pass_plan`).
 
 Fidelity (``--data DIR``, the folder holding ``SelfExSR/``): down-samples every HR
 image of SelfExSR BSD100 by its scale as uint8 and compares with the authors'
@@ -28,7 +32,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
 
-from rim_tf.imresize import imresize  # noqa: E402
+from rim_tf.imresize import (_fast_order, imresize, pass_plan,  # noqa: E402
+                              resize_geometry)
 from rim_tf.imresize_reference import imresize_reference  # noqa: E402
 
 SCALES = (2, 3, 4)
@@ -46,24 +51,41 @@ VARIANTS = [
 ]
 
 
+WARM_UP_CALLS = 3
+
+
 def _time(fn, repeats: int):
-    fn()  # warm-up: builds and caches the weights, traces nothing
-    times = []
+    """(best wall ms, median wall ms, least CPU ms) of ``repeats`` calls after a warm-up."""
+    for _ in range(WARM_UP_CALLS):  # builds and caches the weights, traces the graph
+        fn()
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
-    return 1e3 * min(times), 1e3 * statistics.median(times)
+        cpu.append(time.process_time() - start_cpu)
+    return 1e3 * min(times), 1e3 * statistics.median(times), 1e3 * min(cpu)
+
+
+def _plans(x, kwargs) -> str:
+    """The scheme of each pass, in the order imresize runs them (e.g. ``conv,conv``)."""
+    in_size = x.shape[:2]
+    out_size, scales = resize_geometry(in_size, **kwargs)
+    names = []
+    for axis in _fast_order(in_size, out_size):
+        plan = pass_plan(in_size[axis], out_size[axis], scales[axis])
+        names.append(type(plan).__name__.replace("Pass", "").lower())
+    return ",".join(names)
 
 
 def benchmark_speed(repeats: int, reference_repeats: int) -> None:
     rng = np.random.default_rng(0)
     image = rng.integers(0, 256, size=(321, 481, 3)).astype(np.float32) / 255.0
     size = image.shape[:2]
-    print(f"image {size[1]}x{size[0]} RGB float32; ms per call, best / median of "
-          f"{repeats} (TF) and {reference_repeats} (numpy) calls")
-    print(f"{'resize':<22}{'TF best':>9}{'TF med':>9}{'numpy best':>12}{'numpy med':>11}"
-          f"{'speed-up':>10}{'max |diff|':>12}")
+    print(f"image {size[1]}x{size[0]} RGB float32; ms per call: best / median wall-clock and "
+          f"least CPU time of {repeats} (TF) and {reference_repeats} (numpy) calls")
+    print(f"{'resize':<13}{'plan':<11}{'TF best':>8}{'med':>7}{'cpu':>7}{'dense':>8}"
+          f"{'numpy best':>11}{'med':>7}{'cpu':>7}{'speed-up':>10}{'(cpu)':>7}{'max |diff|':>11}")
     for s in SCALES:
         small = imresize(image, 1.0 / s).numpy()
         cases = [
@@ -71,13 +93,15 @@ def benchmark_speed(repeats: int, reference_repeats: int) -> None:
             (f"x{s} back up", small, {"output_size": size}),
         ]
         for label, x, kwargs in cases:
-            tf_best, tf_med = _time(lambda: imresize(x, **kwargs), repeats)
-            np_best, np_med = _time(
+            tf_best, tf_med, tf_cpu = _time(lambda: imresize(x, **kwargs), repeats)
+            dense_best = _time(lambda: imresize(x, method="dense", **kwargs), repeats)[0]
+            np_best, np_med, np_cpu = _time(
                 lambda: imresize_reference(x.astype(np.float64), **kwargs), reference_repeats)
             diff = np.abs(imresize(x, **kwargs).numpy()
                           - imresize_reference(x.astype(np.float64), **kwargs)).max()
-            print(f"{label:<22}{tf_best:>9.2f}{tf_med:>9.2f}{np_best:>12.2f}{np_med:>11.2f}"
-                  f"{np_best / tf_best:>9.1f}x{diff:>12.1e}")
+            print(f"{label:<13}{_plans(x, kwargs):<11}{tf_best:>8.2f}{tf_med:>7.2f}{tf_cpu:>7.2f}"
+                  f"{dense_best:>8.2f}{np_best:>11.2f}{np_med:>7.2f}{np_cpu:>7.2f}"
+                  f"{np_best / tf_best:>9.1f}x{np_cpu / tf_cpu:>6.1f}x{diff:>11.1e}")
 
 
 def lr_pairs(data_dir: Path, scale: int):
@@ -140,7 +164,7 @@ def benchmark_fidelity(data_dir: Path, variants: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=20, help="timed TF calls per case")
+    parser.add_argument("--repeats", type=int, default=30, help="timed TF calls per case")
     parser.add_argument("--reference-repeats", type=int, default=5,
                         help="timed numpy-reference calls per case")
     parser.add_argument("--data", type=Path, default=None,
