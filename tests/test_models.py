@@ -310,3 +310,16 @@ def test_mixed_precision_keeps_state_and_likelihood_in_float32(kind):
         assert all(g is not None and g.dtype == tf.float32 for g in grads)
     finally:
         keras.mixed_precision.set_dtype_policy(previous)
+
+
+@pytest.mark.parametrize("kind", ["rim", "gdn", "ffn"])
+def test_odd_sizes_keep_the_sampling_grid_of_even_training_patches(kind):
+    """A strided RIM trained on even patches must see an odd image on the same stride-2
+    grid: away from the bottom/right border, one step on a 23x23 image equals one step on
+    the same image extended to 24x24 (a shifted grid makes them differ everywhere)."""
+    model = BUILDERS[kind](1)
+    big = tf.random.uniform([1, 24, 24, 1], 0.1, 0.9, seed=14)
+    odd = big[:, :23, :23, :]
+    a = model(odd, sigma=0.1, steps=1).numpy()[0, 0, :12, :12]
+    b = model(big, sigma=0.1, steps=1).numpy()[0, 0, :12, :12]
+    np.testing.assert_allclose(a, b, atol=1e-6)

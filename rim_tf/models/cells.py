@@ -73,8 +73,9 @@ class RIMCell(_CellBase):
     (``gru_features``) at half resolution -> transposed conv kxk stride 2
     (``hidden_features``, tanh, no bias) -> kxk output conv to ``channels``.
 
-    Any height and width work: the strided convolution rounds up (``ceil(H/2)``) and
-    the output of the transposed convolution is cropped back to ``H x W``.
+    Any height and width work: an odd height or width is first padded to even by mirroring
+    the last row/column (so that the stride-2 sampling grid is the one of the even training
+    patches), and the output of the transposed convolution is cropped back to ``H x W``.
 
     Args:
         channels: image channels (1 gray, 3 RGB); the size of ``delta``.
@@ -148,6 +149,12 @@ class RIMCell(_CellBase):
     def call(self, inputs, states):
         self._check_inputs(inputs)
         size = tf.shape(inputs)[1:3]
+        # Odd sizes are padded to even (mirrored) at the bottom/right: "same" padding of a
+        # strided convolution would otherwise shift the sampling grid by one pixel against
+        # the (even) training patches, and a trained model diverges on such images.
+        pad = size % 2
+        if inputs.shape[1] is None or inputs.shape[1] % 2 or inputs.shape[2] is None or inputs.shape[2] % 2:
+            inputs = tf.pad(inputs, [[0, 0], [0, pad[0]], [0, pad[1]], [0, 0]], mode="SYMMETRIC")
         h = self.down(inputs)
         new_states = []
         if self.recurrent:
