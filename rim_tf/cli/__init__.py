@@ -1,0 +1,169 @@
+"""Command-line tools for people's own images: ``rim-denoise`` and ``rim-superres``.
+
+Each tool is a module with ``main(argv=None) -> int`` (the exit status), usable as a
+console script, as ``python -m rim_tf.cli.denoise`` / ``python -m rim_tf.cli.superres``,
+or from Python: ``main(["photo.jpg", "--sigma", "25", "-o", "out.png"])``.
+
+Exit status: 0 on success; 2 for a usage error or bad input (missing or unreadable
+image, unsupported format, impossible option), with a one-line ``<tool>: error: ...`` on
+stderr; 1 when the work itself fails (out of memory, a failed write); 130 if interrupted.
+Progress and information go to stderr (``--quiet`` silences them); the path of the
+written file goes to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from typing import Callable, Optional
+
+__all__ = ["DEFAULT_OVERLAP", "DEFAULT_SR_OVERLAP", "DEFAULT_TILE", "add_model_arguments", "cli_main",
+           "load_model", "log", "nonnegative_int", "positive_float", "positive_int", "trained_range", "warn",
+           "weights_summary"]
+
+# rim_tf.inference.DEFAULT_TILE / DEFAULT_OVERLAP / DEFAULT_SR_OVERLAP, repeated so that building
+# the parser does not import the inference module (tests/test_cli.py checks that they agree)
+DEFAULT_TILE = 512
+DEFAULT_OVERLAP = 64
+DEFAULT_SR_OVERLAP = 96
+
+_quiet = False
+
+
+def log(message: str) -> None:
+    """An information line on stderr (unless ``--quiet``)."""
+    if not _quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even with ``--quiet``."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- argument types
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def jpeg_quality(text: str) -> int:
+    value = positive_int(text)
+    if value > 95:
+        raise argparse.ArgumentTypeError(f"JPEG quality must be 1..95, got {value}")
+    return value
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, *, default_weights: str, default_overlap: int,
+                        overlap_note: str) -> None:
+    """``-o``, ``--weights``, ``--steps``, ``--tile``, ``--overlap``, ``--jpeg-quality``, ``--quiet``."""
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="the result: .png, .jpg/.jpeg or .tif/.tiff (16-bit input needs PNG or TIFF)")
+    parser.add_argument("--weights", default=None, metavar="W",
+                        help=f"a trained model (.keras file, or run folder holding model.keras) or the "
+                             f"name of shipped weights (default: {default_weights})")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="RIM steps (default: the number the model was trained with)")
+    parser.add_argument("--tile", type=nonnegative_int, default=DEFAULT_TILE,
+                        help="process images larger than TILE x TILE pixels in overlapping tiles of at "
+                             f"most this size (default {DEFAULT_TILE}; 0: the whole image at once, which "
+                             "needs the most memory)")
+    parser.add_argument("--overlap", type=nonnegative_int, default=default_overlap,
+                        help="pixels shared by neighbouring tiles; each kept pixel has at least OVERLAP/2 "
+                             f"pixels of context (default {default_overlap}). {overlap_note}")
+    parser.add_argument("--jpeg-quality", type=jpeg_quality, default=95,
+                        help="quality of a JPEG output, 1..95 (default 95)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or information output")
+
+
+# --------------------------------------------------------------------------- weights
+def load_model(arg: Optional[str], default_name: str):
+    """``--weights`` -> ``(model, sidecar, path)`` through :mod:`rim_tf.pretrained`."""
+    from rim_tf.pretrained import load_weights, resolve_weights_path
+
+    path = resolve_weights_path(arg, default_name)
+    model, sidecar = load_weights(path)
+    return model, sidecar, path
+
+
+def weights_summary(model, sidecar: dict, path) -> str:
+    """One line: where the weights come from, their training budget, their size."""
+    from rim_tf.pretrained import run_info
+
+    info = run_info(sidecar)
+    parts = [f"weights {path}", f"{type(model.cell).__name__}, {model.channels} channel(s)",
+             f"trained {model.steps} steps", f"preset {info.preset}"]
+    if info.patches_seen is not None:
+        parts.append(f"{info.patches_seen:,} patches seen")
+    line = "; ".join(parts)
+    if info.reduced_budget:
+        line += " (REDUCED BUDGET: not the paper's training)"
+    return line
+
+
+def trained_range(sidecar: dict, key: str):
+    """A setting of the training config recorded in the sidecar, or ``None``."""
+    config = sidecar.get("config") if isinstance(sidecar, dict) else None
+    return config.get(key) if isinstance(config, dict) else None
+
+
+# --------------------------------------------------------------------------- running
+def _is_out_of_memory(err: BaseException) -> bool:
+    return isinstance(err, MemoryError) or type(err).__name__ == "ResourceExhaustedError"
+
+
+def cli_main(parser: argparse.ArgumentParser, run: Callable, argv=None) -> int:
+    """Parse ``argv``, call ``run(args)``, turn expected failures into messages and exit codes."""
+    global _quiet
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: --help (0) or a usage error (2), message already printed
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    _quiet = bool(getattr(args, "quiet", False))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, ImportError, IsADirectoryError, PermissionError) as err:
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001
+        if _is_out_of_memory(err):
+            print(f"{parser.prog}: error: out of memory ({type(err).__name__}); use a smaller --tile "
+                  "(e.g. --tile 128)", file=sys.stderr)
+            return 1
+        if isinstance(err, OSError):
+            print(f"{parser.prog}: error: {err}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
