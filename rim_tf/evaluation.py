@@ -49,7 +49,7 @@ from tqdm.auto import tqdm
 
 from rim_tf.metrics import psnr, rgb2ycbcr, rgb2y, sr_psnr
 from rim_tf.operators import BicubicDownsample, add_gaussian_noise, quantization_noise_std, quantize_8bit
-from rim_tf.pretrained import check_channels, run_info
+from rim_tf.shipped import check_channels, run_info
 from rim_tf.report import ResultRow, RunInfo, write_results
 
 __all__ = [
@@ -899,7 +899,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
 
 def load_model_arg(arg: Optional[str], default_name: str):
     """``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``."""
-    from rim_tf.pretrained import resolve_weights_path, load_weights
+    from rim_tf.shipped import resolve_weights_path, load_weights
     if arg is not None and str(arg).lower() == "none":
         return None
     path = resolve_weights_path(arg, default_name)

@@ -122,7 +122,7 @@ def main(argv=None):
     args = parse_args(argv)
     from rim_tf.evaluation import load_model_arg
     from rim_tf.plotting import plot_image_grid
-    from rim_tf.pretrained import run_info
+    from rim_tf.shipped import run_info
 
     model, sidecar, label = load_model_arg(args.weights, args.task)
     if args.steps is not None and args.steps < 1:

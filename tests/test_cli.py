@@ -11,7 +11,7 @@ from rim_tf import imageio_utils as iou
 from rim_tf.cli import denoise as denoise_cli
 from rim_tf.cli import superres as superres_cli
 from rim_tf.inference import denoise_image, superres_image
-from rim_tf.pretrained import load_weights
+from rim_tf.shipped import load_weights
 from tests.test_inference import save_model, smooth_image, tiny_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rim_tf import build_atrous_rim, build_rim, pretrained
+from rim_tf import build_atrous_rim, build_rim, shipped
 from rim_tf.evaluation import (EvalResult, bm3d_denoiser, estimate_psnr, evaluate_denoiser,
                                evaluate_denoising, evaluate_patches, evaluate_superres,
                                group_by_shape, noisy_observation, observation_seed, sr_y_psnr)
@@ -234,70 +234,70 @@ def test_random_test_patches(data_dir):
 def test_load_weights_round_trip_with_and_without_sidecar(tmp_path):
     model = _randomised(build_rim(1, hidden_features=4, gru_features=8, steps=3))
     path = _save(model, tmp_path / "model.keras", SMOKE)
-    loaded, side = pretrained.load_weights(path)
+    loaded, side = shipped.load_weights(path)
     assert side["preset"] == "smoke" and loaded.steps == 3 and loaded.channels == 1
     x = tf.random.stateless_uniform([1, 12, 12, 1], [1, 2])
     np.testing.assert_allclose(loaded(x, sigma=0.1).numpy(), model(x, sigma=0.1).numpy(), atol=1e-6)
-    assert pretrained.load_weights(tmp_path)[1] == side  # a run folder works too
-    info = pretrained.run_info(side, str(path))
+    assert shipped.load_weights(tmp_path)[1] == side  # a run folder works too
+    info = shipped.run_info(side, str(path))
     assert info.preset == "smoke" and info.patches_seen == 24 and info.reduced_budget
     path.with_suffix(".json").unlink()
-    _, side = pretrained.load_weights(path)
+    _, side = shipped.load_weights(path)
     assert side == {}
-    info = pretrained.run_info(side, str(path))
-    assert info.preset == pretrained.UNKNOWN_BUDGET and "unknown" in info.header()
+    info = shipped.run_info(side, str(path))
+    assert info.preset == shipped.UNKNOWN_BUDGET and "unknown" in info.header()
 
 
 def test_run_info_paper_stopped_early_is_reduced():
-    assert not pretrained.run_info({"preset": "paper", "reduced_budget": False}).reduced_budget
-    info = pretrained.run_info({"preset": "paper", "reduced_budget": True, "patches_seen": 10})
+    assert not shipped.run_info({"preset": "paper", "reduced_budget": False}).reduced_budget
+    info = shipped.run_info({"preset": "paper", "reduced_budget": True, "patches_seen": 10})
     assert info.reduced_budget and "REDUCED BUDGET" in info.header()
 
 
 def test_load_weights_errors(tmp_path):
     missing = tmp_path / "nothing.keras"
     with pytest.raises(FileNotFoundError, match="nothing.keras"):
-        pretrained.load_weights(missing)
+        shipped.load_weights(missing)
     corrupt = tmp_path / "corrupt.keras"
     corrupt.write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="corrupt.keras"):
-        pretrained.load_weights(corrupt)
+        shipped.load_weights(corrupt)
     good = _save(build_rim(1, hidden_features=4, gru_features=8), tmp_path / "good.keras")
     good.with_suffix(".json").write_text("{not json")
     with pytest.raises(ValueError, match="good.json"):
-        pretrained.load_weights(good)
+        shipped.load_weights(good)
     wrong = tmp_path / "weights.h5"
     wrong.write_bytes(b"x")
     with pytest.raises(ValueError, match=".keras"):
-        pretrained.load_weights(wrong)
+        shipped.load_weights(wrong)
 
 
 def test_shipped_weights_errors(monkeypatch, tmp_path):
-    monkeypatch.setattr(pretrained, "WEIGHTS_DIR", tmp_path / "weights")
+    monkeypatch.setattr(shipped, "WEIGHTS_DIR", tmp_path / "weights")
     with pytest.raises(FileNotFoundError) as err:
-        pretrained.pretrained("denoise")
+        shipped.pretrained("denoise")
     assert "train_denoise.py --preset cpu" in str(err.value) and "superres" in str(err.value)
     with pytest.raises(ValueError, match="3task"):
-        pretrained.pretrained("bogus")
+        shipped.pretrained("bogus")
     with pytest.raises(FileNotFoundError, match="train_denoise"):
-        pretrained.resolve_weights(None, "denoise")
+        shipped.resolve_weights(None, "denoise")
     with pytest.raises(FileNotFoundError, match="weights file not found"):
-        pretrained.resolve_weights(str(tmp_path / "run" / "model.keras"), "denoise")
+        shipped.resolve_weights(str(tmp_path / "run" / "model.keras"), "denoise")
     with pytest.raises(ValueError, match="neither an existing file nor a shipped name"):
-        pretrained.resolve_weights("bogus", "denoise")
+        shipped.resolve_weights("bogus", "denoise")
 
 
 def test_shipped_weights_load_by_name(monkeypatch, tmp_path):
-    monkeypatch.setattr(pretrained, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(shipped, "WEIGHTS_DIR", tmp_path)
     _save(build_rim(3, hidden_features=4, gru_features=8), tmp_path / "color.keras", SMOKE)
-    model, side = pretrained.resolve_weights(None, "color")
+    model, side = shipped.resolve_weights(None, "color")
     assert model.channels == 3 and side["preset"] == "smoke"
-    assert pretrained.resolve_weights_path("color", "denoise") == tmp_path / "color.keras"
+    assert shipped.resolve_weights_path("color", "denoise") == tmp_path / "color.keras"
 
 
 def test_check_channels_message():
     with pytest.raises(ValueError, match="Table 2"):
-        pretrained.check_channels(build_rim(3, hidden_features=4, gru_features=8), 1, "Table 2")
+        shipped.check_channels(build_rim(3, hidden_features=4, gru_features=8), 1, "Table 2")
 
 
 def test_eval_result_means():

@@ -104,8 +104,8 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, default_weights: str
 
 # --------------------------------------------------------------------------- weights
 def load_model(arg: Optional[str], default_name: str):
-    """``--weights`` -> ``(model, sidecar, path)`` through :mod:`rim_tf.pretrained`."""
-    from rim_tf.pretrained import load_weights, resolve_weights_path
+    """``--weights`` -> ``(model, sidecar, path)`` through :mod:`rim_tf.shipped`."""
+    from rim_tf.shipped import load_weights, resolve_weights_path
 
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
@@ -114,7 +114,7 @@ def load_model(arg: Optional[str], default_name: str):
 
 def weights_summary(model, sidecar: dict, path) -> str:
     """One line: where the weights come from, their training budget, their size."""
-    from rim_tf.pretrained import run_info
+    from rim_tf.shipped import run_info
 
     info = run_info(sidecar)
     parts = [f"weights {path}", f"{type(model.cell).__name__}, {model.channels} channel(s)",
