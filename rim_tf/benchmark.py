@@ -113,8 +113,9 @@ def keras_rim_throughput(model: RIM, batch_size=32, size=32, steps=20, sigma=0.1
 class PlainRIM(tf.Module):
     """The same network as a one-GRU :class:`RIMCell` RIM, in bare TensorFlow.
 
-    Built from a Keras model's weights, so both compute the same function; it exists only
-    so that the benchmark can show what the Keras structure costs (nothing, we hope).
+    Built from a Keras model's weights, so both compute the same function on even-sized
+    images (it leaves out the odd-size padding); it exists only so that the benchmark can
+    show what the Keras structure costs (nothing, we hope).
     """
 
     def __init__(self, model: RIM):

@@ -1,6 +1,6 @@
 """Figures of the reproduction: per-step PSNR curves (Figure 3) and image grids (Figure 4).
 
-matplotlib is an optional dependency (``pip install -e .[plot]``); it is imported only
+matplotlib (a dependency of the package) is imported only
 when a figure is drawn, with the non-interactive Agg backend.
 """
 from __future__ import annotations
@@ -18,8 +18,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError as err:
-        raise ImportError("drawing figures needs matplotlib: `pip install matplotlib` "
-                          "(or `pip install -e .[plot]`)") from err
+        raise ImportError("drawing figures needs matplotlib: `pip install matplotlib`") from err
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
