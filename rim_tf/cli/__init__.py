@@ -167,3 +167,13 @@ def cli_main(parser: argparse.ArgumentParser, run: Callable, argv=None) -> int:
         raise
     return 0
 
+
+def read_input(args):
+    """Read ``args.image`` and check ``args.output`` before any work: ``(image, output_path)``."""
+    from rim_tf.imageio_utils import check_output_path, read_image
+
+    image = read_image(args.image)
+    output = check_output_path(args.output, bit_depth=image.bit_depth, has_alpha=image.alpha is not None,
+                               input_path=args.image)
+    log(f"read {args.image}: {image.describe()}")
+    return image, output

@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from rim_tf.cli import (DEFAULT_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
-                        trained_range, warn, weights_summary)
+                        read_input, trained_range, warn, weights_summary)
 
 MIN_SIGMA = 0.5
 """The smallest noise level used when the estimate is lower (a clean or synthetic image)."""
@@ -41,12 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args) -> str:
-    from rim_tf.imageio_utils import check_output_path, read_image, write_image
+    from rim_tf.imageio_utils import write_image
 
-    image = read_image(args.image)
-    output = check_output_path(args.output, bit_depth=image.bit_depth, has_alpha=image.alpha is not None,
-                               input_path=args.image)
-    log(f"read {args.image}: {image.describe()}")
+    image, output = read_input(args)
 
     from rim_tf.inference import denoise_image, estimate_noise_sigma  # imports TensorFlow
 

@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from rim_tf.cli import (DEFAULT_SR_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
-                        weights_summary)
+                        read_input, weights_summary)
 
 SCALES = (2, 3, 4)
 
@@ -39,12 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args) -> str:
-    from rim_tf.imageio_utils import check_output_path, read_image, write_image
+    from rim_tf.imageio_utils import write_image
 
-    image = read_image(args.image)
-    output = check_output_path(args.output, bit_depth=image.bit_depth, has_alpha=image.alpha is not None,
-                               input_path=args.image)
-    log(f"read {args.image}: {image.describe()}")
+    image, output = read_input(args)
 
     import numpy as np
 
