@@ -24,6 +24,16 @@ def _pyplot():
     return plt
 
 
+def _save(plt, fig, path) -> Path:
+    """Lay out, write (creating the folder) and close a figure; returns the path."""
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
 def plot_step_curves(curves: Mapping[str, Mapping[str, Sequence[float]]], path, *,
                      trained_steps: Optional[int] = None, title: str = "") -> Path:
     """One panel per task, one line per model: mean PSNR against the step (0 = initial estimate).
@@ -55,12 +65,7 @@ def plot_step_curves(curves: Mapping[str, Mapping[str, Sequence[float]]], path, 
         ax.axis("off")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def plot_image_grid(panels: Sequence[tuple], path, *, title: str = "", cols: Optional[int] = None) -> Path:
@@ -88,9 +93,4 @@ def plot_image_grid(panels: Sequence[tuple], path, *, title: str = "", cols: Opt
         ax.axis("off")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
