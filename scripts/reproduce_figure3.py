@@ -28,7 +28,7 @@ def parse_args(argv=None):
                         help="inpainting noise std (default: projection sigma / patch size)")
     parser.add_argument("--patch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
-    add_common_arguments(parser, steps_help="RIM steps (default: twice the trained number)")
+    add_common_arguments(parser, steps_help="RIM steps (default: twice the trained number)", subset=False)
     parser.set_defaults(limit=None, batch_size=250)
     args = parser.parse_args(argv)
     return args

@@ -27,7 +27,7 @@ def main(argv=None):
     args = parse_args(argv)
     model, sidecar, label = load_model_arg(args.weights, "color")
     report = table1(model, sidecar, label, testsets=args.testset, sigma=args.sigma, steps=args.steps,
-                    limit=args.limit, data_dir=args.data_dir, batch_size=args.batch_size,
+                    limit=args.limit, subset=args.subset, data_dir=args.data_dir, batch_size=args.batch_size,
                     bm3d=args.bm3d, progress=not args.quiet)
     return finish(report, args.out)
 

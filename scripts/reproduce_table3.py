@@ -30,7 +30,7 @@ def main(argv=None):
     args = parse_args(argv)
     loaded = load_model_arg(args.weights, "superres")
     model, sidecar, label = loaded if loaded is not None else (None, None, None)
-    report = table3(model, sidecar, label, scales=args.scales, steps=args.steps, limit=args.limit,
+    report = table3(model, sidecar, label, scales=args.scales, steps=args.steps, limit=args.limit, subset=args.subset,
                     data_dir=args.data_dir, batch_size=args.batch_size, sigma=args.sigma,
                     progress=not args.quiet)
     return finish(report, args.out)

@@ -9,9 +9,9 @@ import pytest
 import tensorflow as tf
 
 from rim_tf import build_atrous_rim, build_rim, shipped
-from rim_tf.evaluation import (EvalResult, bm3d_denoiser, estimate_psnr, evaluate_denoiser,
-                               evaluate_denoising, evaluate_patches, evaluate_superres,
-                               group_by_shape, noisy_observation, observation_seed, sr_y_psnr)
+from rim_tf.evaluation import (EvalResult, _take, bm3d_denoiser, compiled_denoiser, estimate_psnr,
+                               evaluate_denoiser, evaluate_denoising, evaluate_patches, evaluate_superres,
+                               group_by_shape, noisy_observation, observation_seed, spread_indices, sr_y_psnr)
 from rim_tf.metrics import sr_psnr
 
 
@@ -113,6 +113,29 @@ def test_denoising_is_deterministic_and_batch_independent(rng):
     assert len(more.step_psnr["im1"]) == 5 and more.info["steps"] == 5
     quantized = evaluate_denoising(model, images, sigma=25, quantize=True, progress=False)
     assert quantized.psnr != first.psnr
+
+
+def test_compiled_denoiser_matches_the_eager_model_and_is_reused(rng):
+    model = _randomised(build_rim(1, hidden_features=4, gru_features=8, steps=3))
+    y = tf.constant(rng.uniform(0.1, 0.9, (2, 13, 10, 1)).astype(np.float32))
+    run = compiled_denoiser(model, 3)
+    assert compiled_denoiser(model, 3) is run and compiled_denoiser(model, 4) is not run
+    for sigma in (0.05, 0.2):  # a tensor sigma: one graph for every noise level
+        eager = model(y, sigma=sigma, steps=3).numpy()
+        np.testing.assert_allclose(run(y, tf.constant(sigma)).numpy(), eager, atol=1e-5)
+    assert run.experimental_get_tracing_count() == 1
+
+
+def test_spread_indices_and_subsets():
+    assert spread_indices(68, 4) == [0, 22, 45, 67]
+    assert spread_indices(68, 8) == [0, 10, 19, 29, 38, 48, 57, 67]
+    assert spread_indices(5, 1) == [0] and spread_indices(3, 10) == [0, 1, 2]
+    assert _take(iter("abcdefg"), None, 3) == ["a", "d", "g"]
+    assert _take(iter("abcdefg"), 2) == ["a", "b"] and _take(iter("abc"), None) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="--limit.*--subset.*not both"):
+        _take(iter("abc"), 1, 1)
+    with pytest.raises(ValueError, match="--subset must be >= 1"):
+        _take(iter("abc"), None, 0)
 
 
 def test_untrained_rim_returns_the_observation(rng):

@@ -77,6 +77,23 @@ def test_table2(weights, data_dir, tmp_path):
     assert {"BM3D", "EPLL", "MLP", "RTF-5"} <= published
 
 
+def test_table2_default_is_a_labelled_quick_subset(weights, data_dir, tmp_path):
+    script = _script("reproduce_table2")
+    assert script.parse_args([]).subset == script.QUICK_SUBSET == 8  # no arguments: quick
+    assert script.parse_args(["--full"]).subset is None and script.parse_args(["--full"]).limit is None
+    assert script.parse_args(["--limit", "3"]).subset is None
+    with pytest.raises(SystemExit):
+        script.parse_args(["--full", "--limit", "3"])
+    script.main(["--weights-3task", "none", "--weights-denoise", weights["denoise"], "--sigma", "50",
+                 "--quantize", "plain", "--subset", "2", "--data-dir", str(data_dir), "--out", str(tmp_path),
+                 "--quiet"])
+    record = _check_outputs(tmp_path, "table2", 1)
+    row = next(r for r in record["rows"] if r["method"] == "RIM-denoise")
+    assert list(row["per_image"]) == ["101085", "351093"]  # first and last of the 68
+    assert row["note"] == "LIMITED to 2 of 68 images, evenly spaced (--subset 2)"
+    assert "evenly spaced (--subset 2)" in (tmp_path / "table2.md").read_text()
+
+
 def test_table2_refuses_an_rgb_model(weights, data_dir, tmp_path):
     with pytest.raises(ValueError, match="Table 2.*RGB"):
         _script("reproduce_table2").main(["--weights-3task", "none", "--weights-denoise", weights["color"],
