@@ -952,12 +952,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
 
 def load_model_arg(arg: Optional[str], default_name: str):
     """``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``."""
-    from rim_tf.shipped import resolve_weights_path, load_weights
+    from rim_tf.shipped import resolve_weights_path, load_weights, weights_label
     if arg is not None and str(arg).lower() == "none":
         return None
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
-    return model, sidecar, str(path)
+    return model, sidecar, weights_label(path)
 
 
 def finish(report: Report, out_dir) -> dict:

@@ -23,6 +23,7 @@ __all__ = [
     "SHIPPED_NAMES",
     "UNKNOWN_BUDGET",
     "WEIGHTS_DIR",
+    "weights_label",
     "check_channels",
     "load_weights",
     "pretrained",
@@ -163,6 +164,17 @@ def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
         raise FileNotFoundError(f"weights file not found: {candidate}")
     raise ValueError(f"--weights {text!r} is neither an existing file nor a shipped name "
                      f"({', '.join(SHIPPED_NAMES)})")
+
+
+def weights_label(path: PathLike) -> str:
+    """How results name their weights: ``shipped `denoise` (rim_tf/weights/denoise.keras)``
+    for the package's own files (the same on every machine), else the path as given."""
+    path = Path(path)
+    try:
+        inside = path.resolve().parent == WEIGHTS_DIR and path.stem in _SHIPPED
+    except OSError:
+        inside = False
+    return f"shipped `{path.stem}` (rim_tf/weights/{path.name})" if inside else str(path)
 
 
 def resolve_weights(arg: Optional[PathLike], default_name: str):
