@@ -654,7 +654,7 @@ def combine_run_info(runs: Mapping) -> RunInfo:
         + f", weights `{i.weights}`" + (f" ({i.notes})" if i.notes else "")
         for label, i in infos.items())
     return RunInfo(preset=preset, patches_seen=patches.pop() if len(patches) == 1 else None,
-                   weights=None, notes="Models: " + notes)
+                   weights=None, notes="Models: " + notes, per_model=len(patches) > 1)
 
 
 def _timing_note(results: Sequence[EvalResult]) -> str:

@@ -57,12 +57,14 @@ class RunInfo:
         recorded).
       weights: where the weights came from (a file path or run name).
       notes: free text shown under the header.
+      per_model: several weights made the table, each described in ``notes``.
     """
 
     preset: str
     patches_seen: int | None = None
     weights: str | None = None
     notes: str = ""
+    per_model: bool = False
 
     def __post_init__(self):
         if not isinstance(self.preset, str) or not self.preset:
@@ -86,6 +88,8 @@ class RunInfo:
         parts = [f"preset `{self.preset}`"]
         if self.patches_seen is not None:
             parts.append(f"{int(self.patches_seen):,} patches seen")
+        elif self.per_model:
+            parts.append("patches seen: per model, below")
         else:
             parts.append("patches seen not recorded")
         if self.weights:

@@ -43,6 +43,17 @@ def test_header_names_the_weights_and_flags_reduced_budget():
     assert "patches seen not recorded" in unknown
 
 
+def test_table_of_several_models_points_to_each_budget():
+    from rim_tf.evaluation import combine_run_info
+    side = lambda n: {"preset": "cpu", "patches_seen": n, "config": {}}  # noqa: E731
+    run = combine_run_info({"A": (side(100), "a.keras"), "B": (side(200), "b.keras")})
+    header = run.header()
+    assert "patches seen: per model, below" in header and "not recorded" not in header
+    assert "A: preset `cpu`, 100 patches seen" in run.notes and "B: preset `cpu`, 200 patches seen" in run.notes
+    same = combine_run_info({"A": (side(100), "a.keras"), "B": (side(100), "b.keras")})
+    assert same.patches_seen == 100 and "100 patches seen" in same.header()
+
+
 def test_optional_columns_only_when_used():
     md = format_markdown("t", [ResultRow("RIM", 30.84, 30.90)], RunInfo("paper"))
     assert _table_lines(md)[0] == "| Method | Paper PSNR (dB) | Ours PSNR (dB) | Ours − paper |"
