@@ -167,14 +167,14 @@ def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
 
 
 def weights_label(path: PathLike) -> str:
-    """How results name their weights: ``shipped `denoise` (rim_tf/weights/denoise.keras)``
+    """How results name their weights: ``shipped denoise (rim_tf/weights/denoise.keras)``
     for the package's own files (the same on every machine), else the path as given."""
     path = Path(path)
     try:
         inside = path.resolve().parent == WEIGHTS_DIR and path.stem in _SHIPPED
     except OSError:
         inside = False
-    return f"shipped `{path.stem}` (rim_tf/weights/{path.name})" if inside else str(path)
+    return f"shipped {path.stem} (rim_tf/weights/{path.name})" if inside else str(path)
 
 
 def resolve_weights(arg: Optional[PathLike], default_name: str):

@@ -346,6 +346,6 @@ def test_plots_write_pngs(tmp_path):
 
 def test_weights_label_names_shipped_files_the_same_everywhere(tmp_path):
     path = shipped.WEIGHTS_DIR / "denoise.keras"
-    assert shipped.weights_label(path) == "shipped `denoise` (rim_tf/weights/denoise.keras)"
+    assert shipped.weights_label(path) == "shipped denoise (rim_tf/weights/denoise.keras)"
     own = tmp_path / "denoise.keras"  # same name, elsewhere: not the shipped file
     assert shipped.weights_label(own) == str(own)
