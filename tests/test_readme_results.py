@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 OURS = REPO / "reference_results" / "ours"
 
 _T2 = [f"sigma={s}{q}, bsd68" for q in ("", ", 8-bit") for s in (15, 25, 50)]
+_F3 = [f"{e} m/n={r}" for e in ("gaussian", "binary", "fourier") for r in ("0.25", "0.50")] + ["inpaint 50% removed"]
 CHECKS = [
     # (README section heading, row label, json file, method in the json, settings in column order, images)
     ("### Table 1", "RIM, ours", "table1-full/table1.json", "RIM", ["sigma=25, 8-bit, cbsd68"], 68),
@@ -21,7 +22,7 @@ CHECKS = [
     ("### Table 2", "RIM-3task, ours", "table2-full/table2.json", "RIM-3task", _T2, 68),
     ("### Table 3", "Bicubic, ours", "table3-full/table3.json", "Bicubic", ["x2", "x3", "x4"], 100),
     ("### Table 3", "RIM, ours", "table3-full/table3.json", "RIM", ["x2", "x3", "x4"], 100),
-]
+] + [("### Figure 3", f"{m}, ours", "figure3-full/figure3.json", m, _F3, 5000) for m in ("RIM", "GDN", "FFN")]
 
 
 def _section(readme: str, heading: str) -> str:
