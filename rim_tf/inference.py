@@ -42,6 +42,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from rim_tf.imresize import imresize
+from rim_tf.metrics import YCBCR_MATRIX, YCBCR_OFFSET
 from rim_tf.operators import BicubicDownsample, Identity, quantization_noise_std
 
 __all__ = [
@@ -87,12 +88,8 @@ steps) as above: at x3, overlap 24 / 48 / 72 / 96 gave 6e-3 / 4e-4 / 2e-5 / 5e-7
 steps and 1e-2 / 2e-3 / 5e-4 / 5e-5 at 20 steps; at x2 and x4, 96 gave 1e-6 and 6e-7
 (10 steps)."""
 
-# MATLAB rgb2ycbcr (ITU-R BT.601 studio range): Y, Cb, Cr in 0..255 for R, G, B in [0, 1].
-_YCBCR = np.array([[65.481, 128.553, 24.966],
-                   [-37.797, -74.203, 112.0],
-                   [112.0, -93.786, -18.214]])
-_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
-_YCBCR_INV = np.linalg.inv(_YCBCR)
+# MATLAB rgb2ycbcr (ITU-R BT.601 studio range), the matrix of rim_tf.metrics.rgb2ycbcr
+_YCBCR_INV = np.linalg.inv(YCBCR_MATRIX)
 
 # Donoho's constant: the median of |N(0, 1)| is 0.6745, so median(|d|) / 0.6745 estimates sigma.
 _MAD_TO_SIGMA = 0.6744897501960817
@@ -265,13 +262,13 @@ def rgb_to_ycbcr(rgb) -> np.ndarray:
     :func:`rim_tf.metrics.rgb2ycbcr` does for float input (no range check here).
     """
     rgb = np.asarray(rgb, np.float64)
-    return ((rgb @ _YCBCR.T + _YCBCR_OFFSET) / 255.0).astype(np.float32)
+    return ((rgb @ YCBCR_MATRIX.T + YCBCR_OFFSET) / 255.0).astype(np.float32)
 
 
 def ycbcr_to_rgb(ycbcr) -> np.ndarray:
     """MATLAB ``ycbcr2rgb`` on float input: the exact inverse of :func:`rgb_to_ycbcr` (not clipped)."""
     ycbcr = np.asarray(ycbcr, np.float64)
-    return ((ycbcr * 255.0 - _YCBCR_OFFSET) @ _YCBCR_INV.T).astype(np.float32)
+    return ((ycbcr * 255.0 - YCBCR_OFFSET) @ _YCBCR_INV.T).astype(np.float32)
 
 
 def bicubic_upscale(image, scale: int) -> np.ndarray:

@@ -28,17 +28,19 @@ __all__ = [
     "rgb2gray",
     "shave",
     "sr_psnr",
+    "YCBCR_MATRIX",
+    "YCBCR_OFFSET",
 ]
 
 # MATLAB rgb2ycbcr (ITU-R BT.601), for R, G, B in [0, 1] and Y, Cb, Cr in [0, 255].
-_YCBCR_MATRIX = np.array(
+YCBCR_MATRIX = np.array(
     [
         [65.481, 128.553, 24.966],
         [-37.797, -74.203, 112.0],
         [112.0, -93.786, -18.214],
     ]
 )
-_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
+YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
 
 # MATLAB rgb2gray: the first row of the inverse of MATLAB's NTSC (YIQ) matrix.
 _GRAY_WEIGHTS = np.array([0.298936021, 0.587043074, 0.114020904])
@@ -235,9 +237,9 @@ def rgb2ycbcr(rgb) -> np.ndarray:
     """
     arr = _rgb_input(rgb, "rgb2ycbcr input")
     if arr.dtype == np.uint8:
-        ycbcr = arr.astype(np.float64) @ (_YCBCR_MATRIX.T / 255.0) + _YCBCR_OFFSET
+        ycbcr = arr.astype(np.float64) @ (YCBCR_MATRIX.T / 255.0) + YCBCR_OFFSET
         return _round_to_uint8(ycbcr)
-    ycbcr = arr.astype(np.float64) @ _YCBCR_MATRIX.T + _YCBCR_OFFSET
+    ycbcr = arr.astype(np.float64) @ YCBCR_MATRIX.T + YCBCR_OFFSET
     return (ycbcr / 255.0).astype(arr.dtype)
 
 
