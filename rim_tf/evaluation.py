@@ -35,7 +35,6 @@ import argparse
 import dataclasses
 import hashlib
 import itertools
-import math
 import struct
 import sys
 import time
@@ -48,6 +47,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from rim_tf.inference import check_sigma255, check_steps
 from rim_tf.metrics import psnr, rgb2ycbcr, rgb2y, sr_psnr
 from rim_tf.operators import BicubicDownsample, add_gaussian_noise, quantization_noise_std, quantize_8bit
 from rim_tf.shipped import check_channels, run_info
@@ -224,20 +224,6 @@ def or_default(text: str, default: str) -> str:
     return text or default
 
 
-def _check_steps(steps, model) -> int:
-    steps = int(model.steps if steps is None else steps)
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    return steps
-
-
-def _check_sigma255(sigma) -> float:
-    sigma = float(sigma)
-    if not (math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma (on the 0..255 scale) must be > 0, got {sigma}")
-    return sigma
-
-
 def _bar(total: int, desc: str, progress: bool, unit: str = "img"):
     return tqdm(total=total, desc=desc, unit=unit, disable=not progress, leave=False,
                 file=sys.stderr, dynamic_ncols=True)
@@ -259,7 +245,7 @@ def noisy_observation(image, image_id: str, sigma: float, quantize: bool = False
     ``x / 255 + N(0, (sigma/255)^2)`` with the seed of :func:`observation_seed`;
     with ``quantize`` rounded to 8 bits and clipped to ``[0, 1]``.
     """
-    sigma = _check_sigma255(sigma)
+    sigma = check_sigma255(sigma)
     x = tf.constant(np.asarray(image, np.float32)[None] / 255.0)
     y = add_gaussian_noise(x, sigma / 255.0, tf.constant(observation_seed(image_id, sigma)))
     if quantize:
@@ -313,9 +299,9 @@ def evaluate_denoising(model, images, *, sigma: float, quantize: bool = False,
       round_to_uint8: round the estimate to 8 bits before the PSNR (off by default).
     """
     images = _image_list(images)
-    sigma = _check_sigma255(sigma)
+    sigma = check_sigma255(sigma)
     check_channels(model, images[0][1].shape[-1], f"a test set of {images[0][1].shape[-1]}-channel images")
-    steps = _check_steps(steps, model)
+    steps = check_steps(steps, model)
     result = EvalResult(method, setting, {}, {}, step_psnr={}, input_psnr={},
                         info={"sigma": sigma, "quantize": bool(quantize), "steps": steps,
                               "batch_size": int(batch_size), "round_to_uint8": bool(round_to_uint8)})
@@ -373,7 +359,7 @@ def evaluate_denoiser(denoise: Callable, images, *, sigma: float, quantize: bool
     """Evaluate a per-image denoiser ``denoise(noisy [H, W, C] float, sigma in 0..1 units)``
     on the same observations as :func:`evaluate_denoising`; timed per image."""
     images = _image_list(images)
-    sigma = _check_sigma255(sigma)
+    sigma = check_sigma255(sigma)
     result = EvalResult(method, setting, {}, {}, input_psnr={},
                         info={"sigma": sigma, "quantize": bool(quantize),
                               "round_to_uint8": bool(round_to_uint8)})
@@ -447,7 +433,7 @@ def evaluate_superres(model, pairs, *, steps: Optional[int] = None, sigma: Optio
     sigma = quantization_noise_std() if sigma is None else float(sigma)
     if model is not None:
         check_channels(model, 1, "super-resolution on the Y channel")
-        steps = _check_steps(steps, model)
+        steps = check_steps(steps, model)
     setting = f"x{scale}"
     bicubic = EvalResult("Bicubic", setting, {}, {}, info={"scale": scale})
     rim = None if model is None else EvalResult(

@@ -54,6 +54,8 @@ __all__ = [
     "Span",
     "Tile",
     "bicubic_upscale",
+    "check_sigma255",
+    "check_steps",
     "denoise_image",
     "estimate_noise_sigma",
     "plan_spans",
@@ -224,7 +226,8 @@ def _as_image(image, name: str = "image") -> np.ndarray:
     return arr
 
 
-def _check_sigma255(sigma, name: str = "sigma") -> float:
+def check_sigma255(sigma, name: str = "sigma") -> float:
+    """A noise standard deviation on the 0..255 scale: a finite number > 0, else ``ValueError``."""
     try:
         value = float(sigma)
     except (TypeError, ValueError):
@@ -234,7 +237,8 @@ def _check_sigma255(sigma, name: str = "sigma") -> float:
     return value
 
 
-def _check_steps(steps, model) -> int:
+def check_steps(steps, model) -> int:
+    """The number of RIM steps to run: ``model.steps`` for ``None``, else an integer >= 1."""
     steps = int(model.steps) if steps is None else steps
     if isinstance(steps, bool) or int(steps) != steps or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
@@ -324,8 +328,8 @@ def denoise_image(model, image, sigma: float, steps: Optional[int] = None, tile:
       float32 ``[H, W, C]`` in ``(0, 1)`` (``[T, H, W, C]`` with ``all_steps``).
     """
     x = _as_image(image)
-    sigma01 = _check_sigma255(sigma) / 255.0
-    steps = _check_steps(steps, model)
+    sigma01 = check_sigma255(sigma) / 255.0
+    steps = check_steps(steps, model)
     mc, (height, width, channels) = _channels(model), x.shape
     if mc == channels:
         to_batch = lambda t: t[None]                       # noqa: E731  [1, h, w, C]
@@ -381,8 +385,8 @@ def superres_y(model, y, scale: int, steps: Optional[int] = None, tile: Optional
     if _channels(model) != 1:
         raise ValueError(f"super-resolution runs the RIM on the Y (luma) channel and needs a 1-channel "
                          f"model, but these weights restore {_channels(model)}-channel images")
-    sigma01 = (quantization_noise_std() if sigma is None else _check_sigma255(sigma) / 255.0)
-    steps = _check_steps(steps, model)
+    sigma01 = (quantization_noise_std() if sigma is None else check_sigma255(sigma) / 255.0)
+    steps = check_steps(steps, model)
     height, width = scale * y.shape[0], scale * y.shape[1]
     tiles = plan_tiles(height, width, tile, overlap, unit=scale, align=2)
 
