@@ -7,6 +7,7 @@ same network written as bare ``tf.Variable`` s and ``tf.nn`` ops.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -17,13 +18,14 @@ import tensorflow as tf
 from rim_tf.losses import rim_loss
 from rim_tf.models.cells import RIMCell
 from rim_tf.models.rim import RIM
+from rim_tf.precision import has_native_bfloat16, resolve_precision  # noqa: F401
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
-    """Measured float32 matmul rate of this machine in GFLOP/s (``n x n`` products)."""
-    a = tf.random.normal([n, n])
-    b = tf.random.normal([n, n])
-    mm = tf.function(lambda a, b: tf.reduce_sum(a @ b))
+def matmul_gflops(n: int = 2048, repeats: int = 10, dtype: str = "float32") -> float:
+    """Measured matmul rate of this machine in GFLOP/s (``n x n`` products in ``dtype``)."""
+    a = tf.cast(tf.random.normal([n, n]), dtype)
+    b = tf.cast(tf.random.normal([n, n]), dtype)
+    mm = tf.function(lambda a, b: tf.reduce_sum(tf.cast(a @ b, tf.float32)))
     mm(a, b).numpy()  # warm up
     start = time.perf_counter()
     for _ in range(repeats):
@@ -165,3 +167,44 @@ def plain_rim_throughput(model: RIM, batch_size=32, size=32, steps=20, sigma=0.1
     plain = PlainRIM(model)
     return _train_throughput(lambda y: plain(y, sigma, steps), plain.trainable_variables,
                              model.channels, batch_size, size, sigma, iterations, jit_compile)
+
+
+def _with_policy(precision: str, build):
+    """``build()`` under a Keras dtype policy (restored afterwards)."""
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(precision)
+    try:
+        return build()
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def step_vs_trainer(config, data_dir=None, step_iterations: int = 20, trainer_iterations: int = 600,
+                    workdir=None) -> dict:
+    """The bare training step against the real :class:`Trainer` loop, at one config.
+
+    The bare step is :func:`keras_rim_throughput` on one fixed batch (the model built as the
+    config describes, in its precision). The trainer figure is a real run of
+    ``trainer_iterations`` iterations on BSDS300 with the config's validation and checkpoint
+    intervals: data, logging, validation and checkpoints amortised, the first (tracing)
+    iteration left out. Returns both rates (patches/s) and their ratio.
+    """
+    import tempfile
+
+    from rim_tf.training.experiments import build_model
+    from rim_tf.training.trainer import Trainer
+
+    precision = resolve_precision(config.precision)
+    model = _with_policy(precision, lambda: build_model(config))
+    bare = keras_rim_throughput(model, batch_size=config.batch_size, size=config.patch_size,
+                                steps=config.steps, iterations=step_iterations)
+    run_config = dataclasses.replace(config, max_iterations=trainer_iterations, max_minutes=None)
+    with tempfile.TemporaryDirectory(dir=workdir) as out:
+        trainer = Trainer(run_config, out, data_dir=data_dir, progress=False, plot_curve=False)
+        trainer.train()
+        loop = trainer.session_throughput
+    return {"precision": precision, "step_patches_per_s": round(bare.patches_per_s, 2),
+            "trainer_patches_per_s": loop["patches_per_s"],
+            "ratio": round(loop["patches_per_s"] / bare.patches_per_s, 3),
+            "trainer_iterations": trainer_iterations, "val_every": config.val_every,
+            "val_patches": config.val_patches, "checkpoint_every": config.checkpoint_every}

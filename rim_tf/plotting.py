@@ -11,7 +11,9 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["plot_step_curves", "plot_image_grid"]
+from rim_tf.atomic import atomic_path
+
+__all__ = ["plot_step_curves", "plot_image_grid", "plot_learning_curve", "plot_learning_curves"]
 
 
 def _pyplot():
@@ -29,8 +31,11 @@ def _save(plt, fig, path) -> Path:
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        with atomic_path(path) as tmp:  # a failed write leaves an older figure whole
+            fig.savefig(tmp, dpi=120)
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -94,3 +99,44 @@ def plot_image_grid(panels: Sequence[tuple], path, *, title: str = "", cols: Opt
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(plt, fig, path)
+
+
+def plot_learning_curves(runs: Mapping[str, Sequence[Mapping]], path, *, title: str = "",
+                         note: str = "") -> Path:
+    """Validation PSNR of one or more training runs, against patches seen and against hours.
+
+    Args:
+      runs: ``{name: history rows}``, each row a dict with ``val_psnr`` and ``patches_seen``
+        (and ``wall_time_s`` for the right-hand panel), as a run's ``history.jsonl`` holds.
+      path: the PNG to write.
+      note: a line under the title (e.g. what else ran on the machine).
+    """
+    runs = {name: [r for r in rows if r.get("val_psnr") is not None] for name, rows in runs.items()}
+    runs = {name: rows for name, rows in runs.items() if rows}
+    if not runs:
+        raise ValueError("no validation rows to plot")
+    plt = _pyplot()
+    timed = all(all("wall_time_s" in r for r in rows) for rows in runs.values())
+    cols = 2 if timed else 1
+    fig, axes = plt.subplots(1, cols, figsize=(5.2 * cols, 3.6), squeeze=False)
+    for name, rows in runs.items():
+        psnr = [r["val_psnr"] for r in rows]
+        axes[0, 0].plot([r.get("patches_seen", 0) / 1e3 for r in rows], psnr, marker=".", label=name)
+        if timed:
+            axes[0, 1].plot([r["wall_time_s"] / 3600 for r in rows], psnr, marker=".", label=name)
+    axes[0, 0].set_xlabel("training patches seen (thousands)")
+    if timed:
+        axes[0, 1].set_xlabel("training wall time (hours)")
+    for ax in axes.flat:
+        ax.set_ylabel("validation PSNR (dB)")
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title or note:
+        fig.suptitle("\n".join(t for t in (title, note) if t), fontsize=10)
+    return _save(plt, fig, path)
+
+
+def plot_learning_curve(rows: Sequence[Mapping], path, *, title: str = "") -> Path:
+    """One run's learning curve (its ``history.jsonl`` rows); see :func:`plot_learning_curves`."""
+    return plot_learning_curves({"validation": rows}, path, title=title)

@@ -7,6 +7,11 @@ model-FLOP utilisation (MFU) against this machine's measured float32 matmul rate
 
     python scripts/benchmark.py                      # paper size: 32x32, batch 32, 20 steps
     python scripts/benchmark.py --gru-features 64    # the reduced width of the cpu presets
+    python scripts/benchmark.py --precision mixed_bfloat16
+    python scripts/benchmark.py --trainer-only       # bare step vs the real Trainer loop at the
+                                                     # cpu preset, float32 and mixed_bfloat16
+
+Run it on an idle machine: a second heavy process on a 2-core CPU halves every figure.
 """
 import argparse
 import json
@@ -29,10 +34,57 @@ def main():
     p.add_argument("--iterations", type=int, default=3, help="timed training iterations")
     p.add_argument("--xla", action="store_true", help="jit_compile the training step")
     p.add_argument("--skip-plain", action="store_true", help="do not time the plain-TF twin")
+    p.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"],
+                   help="Keras dtype policy of the timed model (default float32)")
+    p.add_argument("--trainer", action="store_true",
+                   help="also time the real Trainer loop against its bare step at --preset, "
+                        "float32 and mixed_bfloat16 (needs BSDS300: --data-dir or $RIM_DATA)")
+    p.add_argument("--trainer-only", action="store_true", help="only the Trainer comparison")
+    p.add_argument("--preset", default="cpu", help="preset of the Trainer comparison (default cpu)")
+    p.add_argument("--trainer-iterations", type=int, default=600,
+                   help="iterations of each timed Trainer run (default 600)")
+    p.add_argument("--data-dir", default=None, help="folder holding BSDS300/ (default $RIM_DATA)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
+    for name in ("batch_size", "patch_size", "steps", "hidden_features", "gru_features",
+                 "iterations", "trainer_iterations"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be >= 1")
+    results = {"settings": vars(args)}
+    if not args.trainer_only:
+        results.update(paper_size(args))
+    if args.trainer or args.trainer_only:
+        results["trainer"] = trainer_comparison(args)
+    if args.json:
+        from rim_tf.atomic import atomic_write_text
 
+        atomic_write_text(args.json, json.dumps(results, indent=2))
+
+
+def trainer_comparison(args) -> list:
+    from rim_tf.training import preset_config
+
+    rows = []
+    print(f"\nbare training step vs the real Trainer loop, preset {args.preset} "
+          f"({args.trainer_iterations} trainer iterations each; validation and checkpoints amortised):")
+    print(f"{'precision':16s} {'step patches/s':>15s} {'trainer patches/s':>18s} {'trainer/step':>13s}")
+    for precision in ("float32", "mixed_bfloat16"):
+        config = preset_config("denoise", args.preset, precision=precision)
+        row = benchmark.step_vs_trainer(config, data_dir=args.data_dir,
+                                        trainer_iterations=args.trainer_iterations)
+        print(f"{precision:16s} {row['step_patches_per_s']:15.1f} {row['trainer_patches_per_s']:18.1f} "
+              f"{row['ratio']:13.2f}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def paper_size(args) -> dict:
+
+    import keras
+
+    keras.mixed_precision.set_dtype_policy(args.precision)
     model = build_rim(1, hidden_features=args.hidden_features, gru_features=args.gru_features)
+    keras.mixed_precision.set_dtype_policy("float32")
     flops = benchmark.training_flops_per_patch(model.cell, args.patch_size, args.steps)
     print(f"devices: {[d.device_type for d in tf.config.list_physical_devices()]}")
     print(f"RIM cell ({args.hidden_features}/{args.gru_features} features): "
@@ -44,11 +96,15 @@ def main():
           f"fwd+bwd ~ 3x fwd): {flops / 1e9:.1f} GFLOP")
     peak = benchmark.matmul_gflops()
     print(f"float32 matmul rate (2048x2048): {peak:.1f} GFLOP/s")
+    bf16 = benchmark.matmul_gflops(dtype="bfloat16")
+    native = "native" if benchmark.has_native_bfloat16() else "emulated: no AVX512-BF16/AMX on this CPU"
+    print(f"bfloat16 matmul rate (2048x2048): {bf16:.1f} GFLOP/s ({native})")
 
     kw = dict(batch_size=args.batch_size, size=args.patch_size, steps=args.steps,
               iterations=args.iterations, jit_compile=args.xla)
-    results = {"peak_gflops": peak, "flops_per_patch": flops,
-               "parameters": model.cell.count_params(), "settings": vars(args)}
+    results = {"peak_gflops": peak, "bfloat16_gflops": bf16, "native_bfloat16": native == "native",
+               "flops_per_patch": flops,
+               "parameters": model.cell.count_params(), "precision": args.precision}
     runs = [("keras RIM", benchmark.keras_rim_throughput)]
     if not args.skip_plain:
         runs.append(("plain TF", benchmark.plain_rim_throughput))
@@ -58,9 +114,7 @@ def main():
         print(f"{name:10s}: {t.patches_per_s:7.2f} patches/s  ({t.seconds_per_iteration:.2f} s/iteration, "
               f"first call {t.compile_seconds:.1f} s)  MFU {100 * mfu:.0f}% of matmul rate")
         results[name] = {**t.__dict__, "mfu": mfu}
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+    return results
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional
 
+from rim_tf.precision import PRECISIONS  # auto, float32, mixed_float16, mixed_bfloat16
+
 EXPERIMENTS = ("denoise", "3task", "color", "superres")
 MODELS = ("rim", "gdn", "ffn", "atrous")
 PRESETS = ("paper", "cpu", "smoke")
 STRATEGIES = ("default", "mirrored", "multi_worker")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 PAPER_UNKNOWNS = {
     "batch_size": "not given in the paper; 32 is our choice",
@@ -54,6 +55,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 2
     max_iterations: Optional[int] = None   # stop earlier than `epochs` (reduced budgets)
+    max_minutes: Optional[float] = None    # stop cleanly after this much wall time (this invocation)
     val_images: int = 10                   # whole training images held out for validation
     val_patches: int = 1000
     # tasks
@@ -69,11 +71,12 @@ class TrainConfig:
     seed: int = 0
     # bookkeeping
     val_every: int = 1000
-    checkpoint_every: int = 200
+    checkpoint_every: int = 200            # iterations between checkpoints ...
+    checkpoint_minutes: float = 5.0        # ... or this much wall time, whichever comes first
     keep_checkpoints: int = 3
     log_images: int = 4
     # performance
-    precision: str = "float32"
+    precision: str = "float32"            # or auto: mixed_bfloat16 where the hardware has it
     xla: bool = False
     strategy: str = "default"
     deterministic: bool = False
@@ -100,6 +103,10 @@ class TrainConfig:
             positive(name)
         if self.max_iterations is not None:
             positive("max_iterations")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"max_minutes must be > 0, got {self.max_minutes!r}")
+        if not self.checkpoint_minutes > 0:
+            raise ValueError(f"checkpoint_minutes must be > 0, got {self.checkpoint_minutes!r}")
         if not self.learning_rate > 0 or not self.clip_norm > 0 or not 0 < self.lr_decay_rate <= 1:
             raise ValueError("learning_rate and clip_norm must be > 0 and lr_decay_rate in (0, 1]")
         lo, hi = self.sigma_range

@@ -35,17 +35,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from rim_tf.atomic import atomic_path, atomic_write_text
 from rim_tf.losses import per_step_mse
+from rim_tf.training.campaign import HISTORY_FILE, read_history
+from rim_tf.precision import resolve_precision
 from rim_tf.training.config import TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
 
 CONFIG_FILE = "config.json"
-HISTORY_FILE = "history.jsonl"
 MODEL_FILE = "model.keras"
 SIDECAR_FILE = "model.json"
+CURVE_FILE = "curve.png"
 # settings that may change between a run and its resumption (length and bookkeeping only)
-RESUMABLE_CHANGES = {"max_iterations", "epochs", "val_every", "checkpoint_every",
-                     "keep_checkpoints", "log_images", "preset"}
+RESUMABLE_CHANGES = {"max_iterations", "max_minutes", "epochs", "val_every", "checkpoint_every",
+                     "checkpoint_minutes", "keep_checkpoints", "log_images", "preset",
+                     # variables and optimiser state are float32 under every policy
+                     "precision"}
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
@@ -66,12 +71,6 @@ def package_versions() -> dict:
             "numpy": np.__version__, "python": platform.python_version()}
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _psnr_per_sample(estimate, target):
     mse = tf.reduce_mean(tf.square(estimate - target), axis=[1, 2, 3])
     return -10.0 * tf.math.log(tf.maximum(mse, 1e-12)) / math.log(10.0)
@@ -84,19 +83,24 @@ class Trainer:
         config: the settings (see :func:`rim_tf.training.config.preset_config`).
         out_dir: where checkpoints, TensorBoard logs, ``model.keras`` and ``model.json`` go.
         data_dir: the folder holding ``BSDS300/`` (else ``$RIM_DATA``, else the cache).
-        progress: show a progress bar.
+        progress: show a progress bar (on stderr).
+        plot_curve: redraw ``curve.png`` (validation PSNR against patches and hours) after
+            every validation.
     """
 
-    def __init__(self, config: TrainConfig, out_dir, data_dir=None, progress: bool = True):
+    def __init__(self, config: TrainConfig, out_dir, data_dir=None, progress: bool = True,
+                 plot_curve: bool = True):
         self.config = config.validate()
+        self.plot_curve = plot_curve
         self.out_dir = Path(out_dir)
         self.data_dir = data_dir
         self.progress = progress
         if config.deterministic:
             tf.config.experimental.enable_op_determinism()
         keras.utils.set_random_seed(config.seed)
-        if config.precision != "float32":
-            keras.mixed_precision.set_dtype_policy(config.precision)
+        self.precision = resolve_precision(config.precision)
+        if self.precision != "float32":
+            keras.mixed_precision.set_dtype_policy(self.precision)
         self.strategy = make_strategy(config.strategy)
         self.degradations = build_degradations(config)
         self._degradation_of = {d.task_id: d for d in self.degradations}
@@ -105,16 +109,20 @@ class Trainer:
             schedule = keras.optimizers.schedules.ExponentialDecay(
                 config.learning_rate, config.lr_decay_steps, config.lr_decay_rate)
             optimizer = keras.optimizers.Adam(schedule, global_clipnorm=config.clip_norm)
-            if config.precision == "mixed_float16":
+            if self.precision == "mixed_float16":
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             self.optimizer = optimizer
             self.optimizer.build(self.model.trainable_variables)
             self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
             self.wall_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="wall_time")
-        if config.precision != "float32":
+            # the part of wall_time spent validating (so that runs validated at different
+            # intervals can be compared on training time alone)
+            self.val_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="val_time")
+        if self.precision != "float32":
             keras.mixed_precision.set_dtype_policy("float32")  # only this model is mixed
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
-                                              iteration=self.iteration, wall_time=self.wall_time)
+                                              iteration=self.iteration, wall_time=self.wall_time,
+                                              val_time=self.val_time)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.out_dir / "checkpoints"),
                                                   max_to_keep=config.keep_checkpoints)
         self._train_steps: dict = {}
@@ -246,37 +254,105 @@ class Trainer:
                 raise ValueError(f"--resume with different settings than the run in {self.out_dir}: "
                                  + ", ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed))
 
+    def _restore(self, resume: bool) -> None:
+        """Restore the latest checkpoint (``resume``) and drop history rows it does not cover."""
+        if not resume:
+            return
+        latest = self.manager.latest_checkpoint
+        if not latest:
+            print(f"[rim_tf] --resume: {self.out_dir} holds no checkpoint yet; starting from "
+                  f"iteration 0", flush=True)
+            return
+        self.checkpoint.restore(latest).assert_existing_objects_matched()
+        done = int(self.iteration.numpy())
+        history = self.out_dir / HISTORY_FILE
+        if history.exists():
+            # rows written after the checkpoint (a killed run's lost interval) describe weights
+            # that no longer exist; the resumed run writes them anew
+            rows = [line for line in history.read_text().splitlines() if line.strip()]
+            kept = [line for line in rows if json.loads(line)["iteration"] <= done]
+            if len(kept) != len(rows):
+                atomic_write_text(history, "".join(line + "\n" for line in kept))
+                print(f"[rim_tf] --resume: dropped {len(rows) - len(kept)} history rows after "
+                      f"iteration {done} (not covered by the checkpoint)", flush=True)
+        print(f"[rim_tf] resumed from {Path(latest).name}: iteration {done}, "
+              f"{self.patches_seen} patches, {float(self.wall_time.numpy()) / 3600:.2f} h of training",
+              flush=True)
+
+    def _record(self, row: dict) -> None:
+        """Append one validation row to ``history.jsonl`` (and redraw the learning curve)."""
+        with (self.out_dir / HISTORY_FILE).open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        if self.plot_curve:
+            from rim_tf.plotting import plot_learning_curve
+
+            try:
+                plot_learning_curve(read_history(self.out_dir), self.out_dir / CURVE_FILE,
+                                    title=f"{self.config.experiment} / {self.config.model}")
+            except Exception as err:  # a figure must never stop a training run
+                print(f"[rim_tf] could not draw the learning curve: {err}", file=sys.stderr)
+
     def train(self, resume: bool = False) -> dict:
-        """Train to the configured length (or continue a run with ``resume``); returns the sidecar."""
+        """Train to the configured length (or continue a run with ``resume``); returns the sidecar.
+
+        The run stops at the configured length (``epochs`` / ``max_iterations``) or, cleanly
+        and with a checkpoint, after ``max_minutes`` of wall time; in both cases ``model.keras``
+        and its sidecar are written, and ``resume=True`` continues from where it stopped.
+        Checkpoints are written every ``checkpoint_every`` iterations or ``checkpoint_minutes``
+        of wall time, whichever comes first, so a killed run loses at most that much.
+        """
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._check_out_dir(resume)
-        if resume and self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
-        _atomic_write_text(self.out_dir / CONFIG_FILE, json.dumps(self.config.to_dict(), indent=2))
+        self._restore(resume)
+        atomic_write_text(self.out_dir / CONFIG_FILE, json.dumps(self.config.to_dict(), indent=2))
         start = int(self.iteration.numpy())
         data = self._data(start)
         total = self.total_iterations(data.steps_per_epoch)
         c = self.config
+        budget = f" max_minutes={c.max_minutes:g}" if c.max_minutes else ""
         print(f"[rim_tf] experiment={c.experiment} preset={c.preset}"
               f"{' (REDUCED BUDGET)' if c.reduced_budget else ''} model={c.model} "
-              f"patches={data.patches.train.num_patches} iterations={start}->{total} "
-              f"batch={c.batch_size} replicas={self.strategy.num_replicas_in_sync}", flush=True)
+              f"patches={data.patches.train.num_patches} iterations={start}->{total}{budget} "
+              f"batch={c.batch_size} replicas={self.strategy.num_replicas_in_sync} "
+              f"precision={self.precision}", flush=True)
         writer = tf.summary.create_file_writer(str(self.out_dir / "tensorboard"))
-        history = self.out_dir / HISTORY_FILE
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
-            bar = tqdm(total=total, initial=start, unit="it", dynamic_ncols=True, file=sys.stdout)
-        val_psnr = None
+            bar = tqdm(total=total, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr)
+        say = bar.write if bar is not None else (lambda text: print(text, flush=True))
+        session_start = time.perf_counter()
+        deadline = session_start + 60.0 * c.max_minutes if c.max_minutes else math.inf
+        last_save = session_start
+
+        def wall_time_now() -> float:
+            return float(self.wall_time.numpy()) + time.perf_counter() - last_save
+
+        def validate_and_record(it: int, loss=None) -> float:
+            began = time.perf_counter()
+            value = self.validate(data.validation, writer)
+            self.val_time.assign_add(time.perf_counter() - began)
+            row = {"iteration": it, "patches_seen": it * c.batch_size,
+                   "wall_time_s": round(wall_time_now(), 1),
+                   "val_time_s": round(float(self.val_time.numpy()), 1), "val_psnr": value}
+            if loss is not None:
+                row["loss"] = loss
+            row["precision"] = self.precision
+            row["load_avg_1min"] = round(os.getloadavg()[0], 2)
+            self._record(row)
+            return value
+
+        val_psnr, validated_at = None, -1
         if start == 0 and data.validation is not None:
             # the untrained model's score (its initial estimate): the baseline to beat
-            first = self.validate(data.validation, writer)
-            with history.open("w") as f:
-                f.write(json.dumps({"iteration": 0, "val_psnr": first}) + "\n")
-            print(f"[rim_tf] validation PSNR before training: {first:.2f} dB", flush=True)
-        session_start = time.perf_counter()
-        last_save = session_start
+            (self.out_dir / HISTORY_FILE).write_text("")
+            val_psnr, validated_at = validate_and_record(0), 0
+            say(f"[rim_tf] validation PSNR before training: {val_psnr:.2f} dB")
+        stopped = "length"
         window = (time.perf_counter(), start)
+        it = start
+        loop_start = time.perf_counter()
+        first_done = None  # when the first iteration of this session (which traces the graph) ended
         for batch in itertools.islice(data.train, max(total - start, 0)):
             loss, per_step = self._train_step_for(self._task_id(batch))(batch)
             self.iteration.assign_add(1)
@@ -285,8 +361,11 @@ class Trainer:
             if not math.isfinite(loss):
                 raise FloatingPointError(f"the training loss became {loss} at iteration {it}; "
                                          f"lower --learning-rate or --clip-norm")
+            now = time.perf_counter()
+            if first_done is None:
+                first_done = now
+            out_of_time = now >= deadline
             if bar is not None:
-                now = time.perf_counter()
                 rate = (it - window[1]) * c.batch_size / max(now - window[0], 1e-9)
                 bar.set_postfix(loss=f"{loss:.5f}", patches_per_s=f"{rate:.1f}", refresh=False)
                 bar.update(1)
@@ -300,27 +379,49 @@ class Trainer:
                                       if hasattr(self.optimizer.learning_rate, "numpy") else 0.0)
                     for t, mse in enumerate(per_step.numpy()):
                         tf.summary.scalar(f"train_mse_per_step/t{t + 1:02d}", mse)
-            if data.validation is not None and (it % c.val_every == 0 or it == total):
-                val_psnr = self.validate(data.validation, writer)
-                with history.open("a") as f:
-                    f.write(json.dumps({"iteration": it, "val_psnr": val_psnr, "loss": loss}) + "\n")
-                if bar is not None:
-                    bar.write(f"iteration {it}: validation PSNR {val_psnr:.2f} dB")
-            if it % c.checkpoint_every == 0 or it == total:
+            if data.validation is not None and (it % c.val_every == 0 or it == total or out_of_time):
+                val_psnr, validated_at = validate_and_record(it, loss), it
+                hours = wall_time_now() / 3600
+                say(f"[rim_tf] iteration {it} ({it * c.batch_size} patches, {hours:.2f} h): "
+                    f"validation PSNR {val_psnr:.2f} dB")
+            if (it % c.checkpoint_every == 0 or it == total or out_of_time
+                    or time.perf_counter() - last_save >= 60.0 * c.checkpoint_minutes):
                 now = time.perf_counter()
                 self.wall_time.assign_add(now - last_save)
                 last_save = now
                 self.manager.save(checkpoint_number=it)
+            if out_of_time:
+                stopped = "max_minutes"
+                say(f"[rim_tf] stopped after {c.max_minutes:g} minutes at iteration {it} of {total} "
+                    f"(checkpoint saved; continue with --resume)")
+                break
         if bar is not None:
             bar.close()
+        loop_end = time.perf_counter()
+        self.session_throughput = self._throughput(it - start, loop_start, first_done, loop_end)
         self.wall_time.assign_add(time.perf_counter() - last_save)
-        if val_psnr is None and data.validation is not None:
-            val_psnr = self.validate(data.validation, writer)
+        last_save = time.perf_counter()
+        if data.validation is not None and validated_at != it:
+            val_psnr = validate_and_record(it)
         writer.flush()
-        return self.export(val_psnr, num_train_patches=data.patches.train.num_patches)
+        return self.export(val_psnr, num_train_patches=data.patches.train.num_patches,
+                           complete=stopped == "length" and it >= total)
 
-    def export(self, val_psnr, num_train_patches=None) -> dict:
-        """Save ``model.keras`` and its ``model.json`` sidecar (atomically)."""
+    def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float) -> dict:
+        """Patches/s of this session's loop: data, step, logging, validation and checkpoints
+        together, over the iterations after the first (which traces the step's graph)."""
+        if iterations < 2 or first_done is None:
+            return {"iterations": iterations, "patches_per_s": None}
+        seconds = loop_end - first_done
+        return {"iterations": iterations, "seconds": round(loop_end - loop_start, 2),
+                "first_iteration_s": round(first_done - loop_start, 2),
+                "patches_per_s": round((iterations - 1) * self.config.batch_size / seconds, 2)}
+
+    def export(self, val_psnr, num_train_patches=None, complete: bool = True) -> dict:
+        """Save ``model.keras`` and its ``model.json`` sidecar (atomically).
+
+        ``complete`` is False for a run stopped by its time budget before its configured length.
+        """
         c = self.config
         sidecar = {
             "experiment": c.experiment,
@@ -332,14 +433,16 @@ class Trainer:
             "patches_seen": self.patches_seen,
             "training_patches": num_train_patches,
             "wall_time_s": round(float(self.wall_time.numpy()), 1),
+            "complete": complete,
+            "precision": self.precision,
+            "session_throughput": getattr(self, "session_throughput", None),
             "val_psnr": val_psnr,
             "val_psnr_note": "mean PSNR (dB, range [0,1]) of the final step on the held-out patches",
             "degradations": [d.describe() for d in self.degradations],
             "config": c.to_dict(),
             "versions": package_versions(),
         }
-        tmp = self.out_dir / f".{MODEL_FILE}.tmp.keras"
-        self.model.save(tmp)
-        os.replace(tmp, self.out_dir / MODEL_FILE)
-        _atomic_write_text(self.out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2))
+        with atomic_path(self.out_dir / MODEL_FILE) as tmp:
+            self.model.save(tmp)
+        atomic_write_text(self.out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2))
         return sidecar

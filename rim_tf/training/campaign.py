@@ -1,0 +1,126 @@
+"""Campaigns: long trainings that outlive a working session, kept in a committed folder.
+
+A campaign is an ordinary run folder (see :mod:`rim_tf.training.trainer`) under
+``campaigns/<name>/`` that is small enough to commit every half hour, so that the next
+session, possibly on a fresh clone, continues it with one line::
+
+    python scripts/train_denoise.py --out campaigns/denoise --resume --max-minutes 170
+
+What is committed (:data:`COMMITTED`): ``config.json`` (every setting), ``checkpoints/``
+(only the latest: run it with ``--keep-checkpoints 1``; model, optimiser moments,
+iteration, wall time), ``history.jsonl`` (one row per validation: iteration, patches,
+hours, validation PSNR, load average), ``curve.png`` (the learning curve) and, once a
+run has stopped, ``model.keras`` with its ``model.json`` sidecar. TensorBoard logs stay
+out (``campaigns/*/tensorboard/`` is ignored).
+
+:func:`summarize` tells where a campaign stands and whether its curve is flat: the stop
+rule of the project is "the last fifth of the run gained less than 0.05 dB".
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HISTORY_FILE = "history.jsonl"
+COMMITTED = ("config.json", "history.jsonl", "curve.png", "checkpoints", "model.keras", "model.json")
+FLAT_GAIN_DB = 0.05   # the stop rule: the last fifth of the run gains less than this
+
+
+def read_history(out_dir) -> list:
+    """The rows of a run's ``history.jsonl`` (one per validation), oldest first."""
+    path = Path(out_dir) / HISTORY_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def campaign_files(folder) -> list:
+    """The files of a run folder that a campaign commits, relative to ``folder``."""
+    folder = Path(folder)
+    files = []
+    for name in COMMITTED:
+        path = folder / name
+        if path.is_dir():
+            files += sorted(p.relative_to(folder) for p in path.rglob("*")
+                            if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            files.append(path.relative_to(folder))
+    return files
+
+
+def _best_until(rows: list, patches: float) -> float:
+    return max(r["val_psnr"] for r in rows if r["patches_seen"] <= patches)
+
+
+def summarize(folder) -> dict:
+    """Where a campaign stands: iteration, patches, hours, validation PSNR, flatness, size.
+
+    ``last_fifth_gain_db`` is the best validation PSNR of the whole run minus the best of its
+    first four fifths (measured in patches seen); ``flat`` applies :data:`FLAT_GAIN_DB`.
+    """
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    rows = [r for r in read_history(folder) if r.get("val_psnr") is not None]
+    for r in rows:  # rows of older runs carry only the iteration
+        r.setdefault("patches_seen", r["iteration"] * config["batch_size"])
+    if not rows:
+        raise ValueError(f"{folder} holds no validation rows yet")
+    last = rows[-1]
+    gain = None
+    if last["patches_seen"] > 0 and len(rows) >= 3:
+        gain = _best_until(rows, last["patches_seen"]) - _best_until(rows, 0.8 * last["patches_seen"])
+    size = sum((folder / f).stat().st_size for f in campaign_files(folder))
+    return {
+        "folder": str(folder),
+        "experiment": config["experiment"],
+        "model": config["model"],
+        "size": f"{config['hidden_features']}/{config['gru_features']}, T={config['steps']}",
+        "precision": config.get("precision"),
+        "iteration": last["iteration"],
+        "patches_seen": last["patches_seen"],
+        "hours": round(last.get("wall_time_s", 0.0) / 3600, 3),
+        "val_psnr": last["val_psnr"],
+        "best_val_psnr": max(r["val_psnr"] for r in rows),
+        "start_val_psnr": rows[0]["val_psnr"],
+        "last_fifth_gain_db": gain,
+        "flat": None if gain is None else gain < FLAT_GAIN_DB,
+        "committed_bytes": size,
+    }
+
+
+def describe(summary: dict) -> str:
+    """One paragraph for a person: the figures a note about a campaign needs."""
+    s = summary
+    flat = ("not enough rows to tell" if s["flat"] is None else
+            f"last fifth gained {s['last_fifth_gain_db']:+.3f} dB ({'flat' if s['flat'] else 'still rising'})")
+    return (f"{s['folder']}: {s['experiment']}/{s['model']} {s['size']} ({s['precision']}), "
+            f"iteration {s['iteration']}, {s['patches_seen']:,} patches, {s['hours']:.2f} h of "
+            f"training; validation PSNR {s['val_psnr']:.2f} dB (best {s['best_val_psnr']:.2f}, "
+            f"start {s['start_val_psnr']:.2f}); {flat}; {s['committed_bytes'] / 1e6:.1f} MB committed")
+
+
+def extrapolate(rows: list, hours: float, min_hours: float = 0.1) -> dict:
+    """Fit ``psnr(t) = a - b * t**(-c)`` to a run's validation PSNR against wall time (hours)
+    and evaluate it at ``hours``: a rough forecast for choosing between pilot runs.
+
+    Rows before ``min_hours`` are left out (the first minutes follow a different law). The
+    fit is a guess about the future, not a measurement; it is reported as such.
+    """
+    import numpy as np
+    from scipy.optimize import curve_fit
+
+    pts = [(r["wall_time_s"] / 3600, r["val_psnr"]) for r in rows
+           if r.get("val_psnr") is not None and r.get("wall_time_s", 0) / 3600 >= min_hours]
+    if len(pts) < 4:
+        raise ValueError(f"need at least 4 validation rows after {min_hours} h to extrapolate, "
+                         f"got {len(pts)}")
+    t, y = map(np.asarray, zip(*pts))
+
+    def law(t, a, b, c):
+        return a - b * np.power(t, -c)
+
+    (a, b, c), _ = curve_fit(law, t, y, p0=(y[-1] + 0.5, 0.5, 0.5),
+                             bounds=([y.min(), 0.0, 0.01], [y.max() + 10.0, 50.0, 3.0]), maxfev=20000)
+    return {"hours": hours, "forecast_psnr": float(law(hours, a, b, c)), "asymptote": float(a),
+            "b": float(b), "c": float(c), "fit_rmse": float(np.sqrt(np.mean((law(t, a, b, c) - y) ** 2))),
+            "fitted_from_h": float(t.min()), "fitted_to_h": float(t.max())}
