@@ -183,6 +183,16 @@ class Report:
     decimals: int = 2
     summary: list = dataclasses.field(default_factory=list)  # lines printed to stdout
     figures: dict = dataclasses.field(default_factory=dict)  # name -> callable(path)
+    # row -> (block, column): the paper's layout for the terminal (None: print `summary`)
+    layout: Optional[Callable] = None
+
+    def terminal(self) -> str:
+        """What the script prints: the table in the paper's layout, or the summary lines."""
+        if self.layout is None:
+            return "\n".join(self.summary) + "\n"
+        from rim_tf.report import format_terminal
+        return format_terminal(self.rows, self.layout, title=f"{self.table}: {self.title}",
+                               run=self.run, decimals=self.decimals)
 
     def write(self, out_dir) -> dict:
         """Write ``<table>.json`` and ``.md`` (and any figure ``<table>.png``); return the paths."""
@@ -225,7 +235,8 @@ def or_default(text: str, default: str) -> str:
 
 
 def _bar(total: int, desc: str, progress: bool, unit: str = "img"):
-    return tqdm(total=total, desc=desc, unit=unit, disable=not progress, leave=False,
+    # disable=None: no bar when stderr is not a terminal (a log file gets no bar debris)
+    return tqdm(total=total, desc=desc, unit=unit, disable=None if progress else True, leave=False,
                 file=sys.stderr, dynamic_ncols=True)
 
 
@@ -695,6 +706,7 @@ def table1(model, sidecar, weights_label: str, *, testsets=("cbsd68",), sigma: f
     run = run_info(sidecar, weights_label)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table1", "RGB denoising, sigma 25, 8-bit quantized (mean PSNR)", rows, run,
+                  layout=_testset_layout,
                   extra={"results": [r.to_dict() for r in results],
                          "protocol": _DENOISE_PROTOCOL, "data_dir": str(data_dir or "")},
                   summary=[f"{r.method:10s} {r.setting:36s} {r.mean_psnr:.3f} dB  "
@@ -704,6 +716,27 @@ def table1(model, sidecar, weights_label: str, *, testsets=("cbsd68",), sigma: f
 _DENOISE_PROTOCOL = ("noise N(0, (sigma/255)^2) with a seed per image id and sigma; 8-bit: rounded and "
                      "clipped, likelihood keeps sigma; PSNR of the estimate clipped to [0,1], not rounded, "
                      "on 0..255 against the uint8 clean image")
+
+
+_TESTSET_BLOCK = {"bsd68": "BSD68", "bsds300-test": "BSDS300 test", "cbsd68": "CBSD68"}
+
+
+def _denoise_layout(row) -> tuple:
+    """Table 2: one block per test set; columns sigma 15 / 25 / 50, plain then 8-bit."""
+    parts = row.setting.split(", ")  # "sigma=25[, 8-bit], bsd68"
+    column = parts[0].replace("sigma=", "s=") + (" 8b" if "8-bit" in parts else "")
+    return _TESTSET_BLOCK.get(parts[-1], parts[-1]), column
+
+
+def _testset_layout(row) -> tuple:
+    """Table 1: one column per test set."""
+    testset = row.setting.split(", ")[-1]
+    return "sigma=25, 8-bit", {"cbsd68": "CBSD68", "bsds300-test": "all 100"}.get(testset, testset)
+
+
+def _scale_layout(row) -> tuple:
+    """Table 3: one column per scale."""
+    return "scale", row.setting
 
 
 def _join(*parts) -> str:
@@ -755,7 +788,7 @@ def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), test
                                                          setting=setting, note=note))
     run = combine_run_info({label: (side, w) for label, (_, side, w) in models.items()})
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
-    return Report("table2", "Gray-scale denoising (mean PSNR)", rows, run,
+    return Report("table2", "Gray-scale denoising (mean PSNR)", rows, run, layout=_denoise_layout,
                   extra={"results": [r.to_dict() for r in results], "protocol": _DENOISE_PROTOCOL,
                          "data_dir": str(data_dir or "")},
                   summary=[f"{r.method:12s} {r.setting:30s} {r.mean_psnr:.3f} dB  "
@@ -803,7 +836,7 @@ def table3(model, sidecar, weights_label: Optional[str], *, scales=(2, 3, 4), st
         run = run_info(sidecar, weights_label)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table3", "Super-resolution on SelfExSR BSD100, Y channel (mean PSNR)", rows, run,
-                  decimals=2,
+                  decimals=2, layout=_scale_layout,
                   extra={"results": [r.to_dict() for r in results],
                          "protocol": ref.protocol, "data_dir": str(data_dir or "")},
                   summary=[f"{r.method:8s} {r.setting:4s} {r.mean_psnr:.3f} dB  "
@@ -934,24 +967,40 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
     parser.add_argument("--out", default="results", help="output folder (default: results/)")
     parser.add_argument("--batch-size", type=int, default=4, help="images per batch (equal shapes only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_precision_argument(parser)
 
 
-def load_model_arg(arg: Optional[str], default_name: str):
+def add_precision_argument(parser: argparse.ArgumentParser) -> None:
+    """``--precision``: the numeric precision the models compute in."""
+    from rim_tf.precision import PRECISIONS
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS,
+                        help="float32 (default), mixed_bfloat16 (fast only on GPUs and CPUs with "
+                             "AVX512-BF16/AMX; ~10x slower where bfloat16 is emulated) or auto")
+
+
+def load_model_arg(arg: Optional[str], default_name: str, precision: str = "float32"):
     """``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``."""
+    from rim_tf.precision import resolve_precision, with_precision
     from rim_tf.shipped import resolve_weights_path, load_weights, weights_label
     if arg is not None and str(arg).lower() == "none":
         return None
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
-    return model, sidecar, weights_label(path)
+    label = weights_label(path)
+    precision = resolve_precision(precision)
+    if precision != "float32":
+        model, label = with_precision(model, precision), f"{label}, computed in {precision}"
+    return model, sidecar, label
 
 
 def finish(report: Report, out_dir) -> dict:
     """Write a report, print its summary and where it went."""
     paths = report.write(out_dir)
-    for line in report.summary:
-        print(line)
-    print(report.run.header())
+    print()
+    print(report.terminal(), end="")
+    print()
+    import textwrap
+    print(textwrap.fill(report.run.header().replace("**", "").replace("`", ""), width=100))
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
     return paths

@@ -188,7 +188,7 @@ def _run_tiles(tiles: Sequence[Tile], out_shape: tuple, run: Callable, *, progre
                desc: str) -> np.ndarray:
     """Assemble ``run(tile) -> [..., h, w, C]`` results into ``out_shape`` (``[..., H, W, C]``)."""
     out = np.empty(out_shape, np.float32)
-    with tqdm(total=len(tiles), desc=desc, unit="tile", disable=not progress, file=sys.stderr,
+    with tqdm(total=len(tiles), desc=desc, unit="tile", disable=None if progress else True, file=sys.stderr,
               dynamic_ncols=True, leave=False) as bar:
         for t in tiles:
             r, c = t.rows, t.cols

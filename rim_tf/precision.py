@@ -42,3 +42,36 @@ def resolve_precision(name: str) -> str:
     if tf.config.list_physical_devices("GPU") or has_native_bfloat16():
         return "mixed_bfloat16"
     return "float32"
+
+
+def with_precision(model, precision: str):
+    """The same trained RIM computing in ``precision`` (weights copied, float32 variables).
+
+    A model saved in float32 carries its layers' float32 policy; this rebuilds its cell under
+    the requested Keras policy and copies every weight, so ``mixed_bfloat16`` inference uses
+    the bfloat16 convolutions while the iterate, the likelihood gradient and the GRU state
+    stay float32. Returns ``model`` itself when it already computes in that precision.
+    """
+    import keras
+    import tensorflow as tf
+
+    from rim_tf.models.rim import RIM
+
+    precision = resolve_precision(precision)
+    if precision == model.cell.dtype_policy.name:
+        return model
+    config = model.get_config()
+    cell_config = dict(config["cell"], config=dict(config["cell"]["config"]))
+    cell_config["config"].pop("dtype", None)  # take the policy in force while it is rebuilt
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(precision)
+    try:
+        cell = keras.saving.deserialize_keras_object(cell_config)
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+    config["cell"] = cell
+    config["likelihood"] = keras.saving.deserialize_keras_object(config["likelihood"])
+    clone = RIM(**config)
+    clone(tf.zeros([1, 8, 8, model.channels]), sigma=0.1, steps=1)  # create the variables
+    clone.set_weights(model.get_weights())
+    return clone

@@ -19,13 +19,16 @@ import math
 import numbers
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
+
+from rim_tf.atomic import atomic_write_text
 
 __all__ = [
     "PAPER_PRESET",
     "RunInfo",
     "ResultRow",
     "format_markdown",
+    "format_terminal",
     "results_to_dict",
     "write_results",
 ]
@@ -211,6 +214,61 @@ def format_markdown(
     return "\n".join(lines) + "\n"
 
 
+def format_terminal(
+    rows: Sequence[ResultRow],
+    layout: Callable[[ResultRow], tuple],
+    *,
+    title: str,
+    run: RunInfo,
+    decimals: int = 2,
+    width: int = 100,
+) -> str:
+    """A result table in the paper's layout for the terminal: methods down, settings across.
+
+    ``layout(row) -> (block, column)`` places each row: ``block`` a heading (e.g. the test
+    set; rows of one block form one table) and ``column`` its column label (e.g. ``"25 8b"``).
+    A method measured here prints our value, and, below it, the paper's and the difference;
+    a method only quoted from the paper prints on one line marked ``(paper)``. The heading
+    says REDUCED BUDGET and LIMITED image counts when they apply, not only a footnote.
+    """
+    if not rows:
+        raise ValueError("no rows to print")
+    blocks: dict = {}
+    for r in rows:
+        block, column = layout(r)
+        cols, cells = blocks.setdefault(block, ([], {}))
+        if column not in cols:
+            cols.append(column)
+        cells.setdefault(r.method, {})[column] = r
+    limited = sorted({part.strip() for r in rows for part in r.note.split(";") if "LIMITED" in part})
+    heading = title
+    if run.reduced_budget:
+        heading += f"  [REDUCED BUDGET: preset {run.preset}, not the paper's training]"
+    lines = [heading[:width]]
+    lines += [f"  {text}"[:width] for text in limited]
+    for block, (cols, cells) in blocks.items():
+        name_width = max(12, *(len(m) + 8 for m in cells))
+        cell_width = max(7, *(len(c) + 1 for c in cols))
+        if name_width + cell_width * len(cols) > width:
+            cell_width = max(7, (width - name_width) // max(len(cols), 1))
+        fmt = lambda v, signed=False: _fmt(v, decimals, signed).rjust(cell_width)  # noqa: E731
+        lines += ["", (block or "").ljust(name_width) + "".join(c.rjust(cell_width) for c in cols)]
+        lines.append("-" * (name_width + cell_width * len(cols)))
+        for method, by_col in cells.items():
+            got = [by_col.get(c) for c in cols]
+            ours = any(r is not None and r.ours is not None for r in got)
+            if not ours:
+                lines.append(f"{method} (paper)".ljust(name_width)
+                             + "".join(fmt(r.paper if r else None) for r in got))
+                continue
+            lines.append(f"{method} (ours)".ljust(name_width) + "".join(fmt(r.ours if r else None) for r in got))
+            if any(r is not None and r.paper is not None for r in got):
+                lines.append("  paper".ljust(name_width) + "".join(fmt(r.paper if r else None) for r in got))
+                lines.append("  ours - paper".ljust(name_width)
+                             + "".join(fmt(r.difference if r else None, True) for r in got))
+    return "\n".join(lines) + "\n"
+
+
 def results_to_dict(
     table: str,
     rows: Sequence[ResultRow],
@@ -283,6 +341,6 @@ def write_results(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / f"{table}.json", "markdown": out / f"{table}.md"}
-    paths["json"].write_text(text + "\n", encoding="utf-8")
-    paths["markdown"].write_text(markdown, encoding="utf-8")
+    atomic_write_text(paths["json"], text + "\n")
+    atomic_write_text(paths["markdown"], markdown)
     return paths

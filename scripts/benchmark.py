@@ -15,9 +15,11 @@ Run it on an idle machine: a second heavy process on a 2-core CPU halves every f
 """
 import argparse
 import json
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
 
 import tensorflow as tf  # noqa: E402
 
@@ -44,6 +46,9 @@ def main():
     p.add_argument("--trainer-iterations", type=int, default=600,
                    help="iterations of each timed Trainer run (default 600)")
     p.add_argument("--data-dir", default=None, help="folder holding BSDS300/ (default $RIM_DATA)")
+    p.add_argument("--emulated-bfloat16", action="store_true",
+                   help="time the mixed_bfloat16 Trainer even where the CPU emulates bfloat16 "
+                        "(about 10x slower than float32 there; skipped by default)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
     for name in ("batch_size", "patch_size", "steps", "hidden_features", "gru_features",
@@ -69,6 +74,11 @@ def trainer_comparison(args) -> list:
           f"({args.trainer_iterations} trainer iterations each; validation and checkpoints amortised):")
     print(f"{'precision':16s} {'step patches/s':>15s} {'trainer patches/s':>18s} {'trainer/step':>13s}")
     for precision in ("float32", "mixed_bfloat16"):
+        if (precision == "mixed_bfloat16" and not benchmark.has_native_bfloat16()
+                and not tf.config.list_physical_devices("GPU") and not args.emulated_bfloat16):
+            print(f"{precision:16s} skipped: this CPU has no native bfloat16 (AVX512-BF16/AMX), "
+                  f"emulated it is ~10x slower than float32 (--emulated-bfloat16 to time it anyway)")
+            continue
         config = preset_config("denoise", args.preset, precision=precision)
         row = benchmark.step_vs_trainer(config, data_dir=args.data_dir,
                                         trainer_iterations=args.trainer_iterations)

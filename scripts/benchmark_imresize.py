@@ -22,15 +22,17 @@ alternative hypotheses (border rule, pass order, rounding between passes).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import imageio.v3 as iio  # noqa: E402
 import numpy as np  # noqa: E402
+
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
 
 from rim_tf.imresize import (_fast_order, imresize, pass_plan,  # noqa: E402
                               resize_geometry)

@@ -41,6 +41,8 @@ def parse_args(argv=None):
     parser.add_argument("--crop", type=int, default=0, help="draw only a centred square of this size (0: all)")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ and SelfExSR/")
     parser.add_argument("--out", default=None, help="the PNG to write (default results/figure_steps_<task>.png)")
+    parser.add_argument("--precision", default="float32", choices=("auto", "float32", "mixed_bfloat16"),
+                        help="numeric precision of the model (default float32)")
     return parser.parse_args(argv)
 
 
@@ -120,11 +122,14 @@ def superres_panels(model, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    from rim_tf.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
     from rim_tf.evaluation import load_model_arg
     from rim_tf.plotting import plot_image_grid
     from rim_tf.shipped import run_info
 
-    model, sidecar, label = load_model_arg(args.weights, args.task)
+    model, sidecar, label = load_model_arg(args.weights, args.task, precision=args.precision)
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
     steps = model.steps if args.steps is None else args.steps

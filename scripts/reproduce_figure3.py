@@ -11,6 +11,10 @@ trained number of steps by default. Writes results/figure3.png, figure3.json and
 import argparse
 import sys
 
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
 from rim_tf.evaluation import add_common_arguments, cli, figure3, finish, load_model_arg
 
 
@@ -38,7 +42,7 @@ def main(argv=None):
     args = parse_args(argv)
     models = {}
     for label, arg, default in (("RIM", args.weights, "3task"), ("GDN", args.gdn, "gdn"), ("FFN", args.ffn, "ffn")):
-        loaded = load_model_arg(arg, default)
+        loaded = load_model_arg(arg, default, precision=args.precision)
         if loaded is not None:
             models[label] = loaded
     ratios = args.ratios

@@ -10,7 +10,11 @@ PSNR in the title. Writes results/figure4.png, figure4.json and figure4.md.
 import argparse
 import sys
 
-from rim_tf.evaluation import cli, figure4, finish, load_model_arg
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
+from rim_tf.evaluation import add_precision_argument, cli, figure4, finish, load_model_arg
 
 
 def parse_args(argv=None):
@@ -27,6 +31,7 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=None, help="RIM steps (default: trained number)")
     parser.add_argument("--out", default="results")
+    add_precision_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -35,7 +40,7 @@ def main(argv=None):
     models = {}
     for label, arg, default in (("RIM", args.weights, "3task"), ("GDN", args.gdn, "gdn"),
                                 ("FFN", args.ffn, "ffn"), ("RIM-denoise", args.denoise, "denoise")):
-        loaded = load_model_arg(arg, default)
+        loaded = load_model_arg(arg, default, precision=args.precision)
         if loaded is not None:
             models[label] = loaded
     report = figure4(models, image_id=args.image_id, crop=args.crop, fraction=args.fraction, sigma=args.sigma,

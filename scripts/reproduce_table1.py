@@ -8,6 +8,10 @@ Writes results/table1.md and results/table1.json (the paper's value, ours, the d
 import argparse
 import sys
 
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
 from rim_tf.evaluation import add_common_arguments, cli, finish, load_model_arg, table1
 
 
@@ -25,7 +29,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    model, sidecar, label = load_model_arg(args.weights, "color")
+    model, sidecar, label = load_model_arg(args.weights, "color", precision=args.precision)
     report = table1(model, sidecar, label, testsets=args.testset, sigma=args.sigma, steps=args.steps,
                     limit=args.limit, subset=args.subset, data_dir=args.data_dir, batch_size=args.batch_size,
                     bm3d=args.bm3d, progress=not args.quiet)

@@ -20,6 +20,10 @@ Writes results/table2.md and results/table2.json.
 import argparse
 import sys
 
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
 from rim_tf.evaluation import add_common_arguments, cli, finish, load_model_arg, table2
 
 QUICK_SUBSET = 8  # images of the default, quick run (evenly spaced; --full for all)
@@ -54,7 +58,7 @@ def main(argv=None):
     models = {}
     for label, arg, default in (("RIM-3task", args.weights_3task, "3task"),
                                 ("RIM-denoise", args.weights_denoise, "denoise")):
-        loaded = load_model_arg(arg, default)
+        loaded = load_model_arg(arg, default, precision=args.precision)
         if loaded is not None:
             models[label] = loaded
     quantize = {"both": (False, True), "plain": (False,), "8bit": (True,)}[args.quantize]

@@ -11,6 +11,10 @@ to beat. Writes results/table3.md and results/table3.json.
 import argparse
 import sys
 
+from rim_tf.quiet import quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
 from rim_tf.evaluation import add_common_arguments, cli, finish, load_model_arg, table3
 
 
@@ -28,7 +32,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    loaded = load_model_arg(args.weights, "superres")
+    loaded = load_model_arg(args.weights, "superres", precision=args.precision)
     model, sidecar, label = loaded if loaded is not None else (None, None, None)
     report = table3(model, sidecar, label, scales=args.scales, steps=args.steps, limit=args.limit, subset=args.subset,
                     data_dir=args.data_dir, batch_size=args.batch_size, sigma=args.sigma,

@@ -47,7 +47,7 @@ def run(args) -> str:
 
     from rim_tf.inference import bicubic_upscale, superres_image  # imports TensorFlow
 
-    model, sidecar, path = load_model(args.weights, "superres")
+    model, sidecar, path = load_model(args.weights, "superres", precision=args.precision)
     log(weights_summary(model, sidecar, path))
     if model.channels != 1:
         raise ValueError(f"super-resolution runs the RIM on the luma channel and needs a 1-channel model; "

@@ -114,6 +114,9 @@ def main(experiment: str, argv=None, description: str = "") -> dict:
         parser.error(str(err))
     print(json.dumps({"preset": config.preset, "reduced_budget": config.reduced_budget,
                       **config.to_dict()}, indent=None))
+    from rim_tf.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be >= 1, got {args.threads}")
     if args.threads:

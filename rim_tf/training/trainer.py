@@ -319,8 +319,11 @@ class Trainer:
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
-            bar = tqdm(total=total, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr)
-        say = bar.write if bar is not None else (lambda text: print(text, flush=True))
+            # no bar when stderr is not a terminal (nohup logs keep only the lines below)
+            bar = tqdm(total=total, initial=start, unit="it", dynamic_ncols=True, file=sys.stderr,
+                       disable=None)
+        say = ((lambda text: bar.write(text, file=sys.stdout)) if bar is not None
+               else (lambda text: print(text, flush=True)))
         session_start = time.perf_counter()
         deadline = session_start + 60.0 * c.max_minutes if c.max_minutes else math.inf
         last_save = session_start
