@@ -971,21 +971,28 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
 
 
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
-    """``--precision``: the numeric precision the models compute in."""
+    """``--precision`` (the numeric precision the models compute in) and ``--allow-other-task``."""
+    parser.add_argument("--allow-other-task", action="store_true",
+                        help="use weights whose sidecar says they were trained for another task")
     from rim_tf.precision import PRECISIONS
     parser.add_argument("--precision", default="float32", choices=PRECISIONS,
                         help="float32 (default), mixed_bfloat16 (fast only on GPUs and CPUs with "
                              "AVX512-BF16/AMX; ~10x slower where bfloat16 is emulated) or auto")
 
 
-def load_model_arg(arg: Optional[str], default_name: str, precision: str = "float32"):
-    """``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``."""
+def load_model_arg(arg: Optional[str], default_name: str, precision: str = "float32",
+                   allow_other_task: bool = False, expect=None):
+    """``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``.
+
+    Weights trained for another experiment than ``expect`` (default: ``default_name``'s job)
+    are refused (their sidecar names the experiment) unless ``allow_other_task``."""
     from rim_tf.precision import resolve_precision, with_precision
-    from rim_tf.shipped import resolve_weights_path, load_weights, weights_label
+    from rim_tf.shipped import check_task, resolve_weights_path, load_weights, weights_label
     if arg is not None and str(arg).lower() == "none":
         return None
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
+    check_task(sidecar, weights_label(path), expect or default_name, allow_other_task)
     label = weights_label(path)
     precision = resolve_precision(precision)
     if precision != "float32":

@@ -166,6 +166,30 @@ def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
                      f"({', '.join(SHIPPED_NAMES)})")
 
 
+# the experiment(s) whose weights each shipped name's job expects
+_EXPECTED = {"denoise": ("denoise",), "3task": ("3task",), "gdn": ("3task",), "ffn": ("3task",),
+             "color": ("color",), "superres": ("superres",)}
+_DESCRIBED = {"denoise": "gray denoising", "3task": "random projections (RIM-3task, GDN, FFN)",
+              "color": "RGB denoising", "superres": "super-resolution"}
+
+
+def check_task(sidecar: dict, path, expect, allow_other_task: bool = False) -> None:
+    """Refuse weights trained for another experiment than the job's (their sidecar says which).
+
+    ``expect`` is a shipped name (its job's experiments, e.g. ``"gdn"`` -> ``3task``) or a
+    tuple of experiment names. Weights without a sidecar cannot be checked and pass.
+    ``allow_other_task`` is for people who mean it (e.g. a denoiser as a super-resolution
+    prior).
+    """
+    expected = _EXPECTED.get(expect, (expect,)) if isinstance(expect, str) else tuple(expect)
+    trained = (sidecar or {}).get("experiment")
+    if trained is None or trained in expected or allow_other_task:
+        return
+    wanted = " or ".join(f"{e} ({_DESCRIBED.get(e, e)})" for e in expected)
+    raise ValueError(f"weights {path} were trained for {trained} ({_DESCRIBED.get(trained, trained)}), "
+                     f"but this needs {wanted} weights; pass --allow-other-task to use them anyway")
+
+
 def weights_label(path: PathLike) -> str:
     """How results name their weights: ``shipped denoise (rim_tf/weights/denoise.keras)``
     for the package's own files (the same on every machine), else the path as given."""

@@ -43,6 +43,8 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=None, help="the PNG to write (default results/figure_steps_<task>.png)")
     parser.add_argument("--precision", default="float32", choices=("auto", "float32", "mixed_bfloat16"),
                         help="numeric precision of the model (default float32)")
+    parser.add_argument("--allow-other-task", action="store_true",
+                        help="use weights whose sidecar says they were trained for another task")
     return parser.parse_args(argv)
 
 
@@ -129,7 +131,9 @@ def main(argv=None):
     from rim_tf.plotting import plot_image_grid
     from rim_tf.shipped import run_info
 
-    model, sidecar, label = load_model_arg(args.weights, args.task, precision=args.precision)
+    expect = ("superres",) if args.task == "superres" else ("denoise", "color", "3task")
+    model, sidecar, label = load_model_arg(args.weights, args.task, precision=args.precision,
+                                           allow_other_task=args.allow_other_task, expect=expect)
     if args.steps is not None and args.steps < 1:
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
     steps = model.steps if args.steps is None else args.steps

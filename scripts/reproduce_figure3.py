@@ -42,7 +42,8 @@ def main(argv=None):
     args = parse_args(argv)
     models = {}
     for label, arg, default in (("RIM", args.weights, "3task"), ("GDN", args.gdn, "gdn"), ("FFN", args.ffn, "ffn")):
-        loaded = load_model_arg(arg, default, precision=args.precision)
+        loaded = load_model_arg(arg, default, precision=args.precision,
+                                allow_other_task=args.allow_other_task)
         if loaded is not None:
             models[label] = loaded
     ratios = args.ratios

@@ -40,7 +40,8 @@ def main(argv=None):
     models = {}
     for label, arg, default in (("RIM", args.weights, "3task"), ("GDN", args.gdn, "gdn"),
                                 ("FFN", args.ffn, "ffn"), ("RIM-denoise", args.denoise, "denoise")):
-        loaded = load_model_arg(arg, default, precision=args.precision)
+        loaded = load_model_arg(arg, default, precision=args.precision,
+                                allow_other_task=args.allow_other_task)
         if loaded is not None:
             models[label] = loaded
     report = figure4(models, image_id=args.image_id, crop=args.crop, fraction=args.fraction, sigma=args.sigma,

@@ -29,7 +29,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    model, sidecar, label = load_model_arg(args.weights, "color", precision=args.precision)
+    model, sidecar, label = load_model_arg(args.weights, "color", precision=args.precision,
+                                allow_other_task=args.allow_other_task)
     report = table1(model, sidecar, label, testsets=args.testset, sigma=args.sigma, steps=args.steps,
                     limit=args.limit, subset=args.subset, data_dir=args.data_dir, batch_size=args.batch_size,
                     bm3d=args.bm3d, progress=not args.quiet)

@@ -58,7 +58,8 @@ def main(argv=None):
     models = {}
     for label, arg, default in (("RIM-3task", args.weights_3task, "3task"),
                                 ("RIM-denoise", args.weights_denoise, "denoise")):
-        loaded = load_model_arg(arg, default, precision=args.precision)
+        loaded = load_model_arg(arg, default, precision=args.precision,
+                                allow_other_task=args.allow_other_task)
         if loaded is not None:
             models[label] = loaded
     quantize = {"both": (False, True), "plain": (False,), "8bit": (True,)}[args.quantize]

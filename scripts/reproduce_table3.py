@@ -32,7 +32,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    loaded = load_model_arg(args.weights, "superres", precision=args.precision)
+    loaded = load_model_arg(args.weights, "superres", precision=args.precision,
+                                allow_other_task=args.allow_other_task)
     model, sidecar, label = loaded if loaded is not None else (None, None, None)
     report = table3(model, sidecar, label, scales=args.scales, steps=args.steps, limit=args.limit, subset=args.subset,
                     data_dir=args.data_dir, batch_size=args.batch_size, sigma=args.sigma,

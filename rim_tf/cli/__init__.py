@@ -101,18 +101,23 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, default_weights: str
                         help="numeric precision: float32 (default), mixed_bfloat16 (fast on GPUs and CPUs "
                              "with AVX512-BF16/AMX only; ~10x slower where bfloat16 is emulated), or auto "
                              "(mixed_bfloat16 where it is fast)")
+    parser.add_argument("--allow-other-task", action="store_true",
+                        help="use weights whose sidecar says they were trained for another task")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress or information output")
 
 
 # --------------------------------------------------------------------------- weights
-def load_model(arg: Optional[str], default_name: str, precision: str = "float32"):
+def load_model(arg: Optional[str], default_name: str, precision: str = "float32", expect=None,
+               allow_other_task: bool = False):
     """``--weights`` -> ``(model, sidecar, path)`` through :mod:`rim_tf.shipped`, computing in
-    ``precision`` (see :func:`rim_tf.precision.with_precision`)."""
+    ``precision`` (see :func:`rim_tf.precision.with_precision`); weights of another experiment
+    than ``expect`` (default: ``default_name``'s) are refused unless ``allow_other_task``."""
     from rim_tf.precision import with_precision
-    from rim_tf.shipped import load_weights, resolve_weights_path
+    from rim_tf.shipped import check_task, load_weights, resolve_weights_path
 
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
+    check_task(sidecar, path, expect or default_name, allow_other_task)
     return with_precision(model, precision), sidecar, path
 
 

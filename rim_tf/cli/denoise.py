@@ -56,7 +56,8 @@ def run(args) -> str:
             warn(f"the estimated noise level {sigma:.3f} is very low (a clean image?); using {MIN_SIGMA}")
             sigma = MIN_SIGMA
     default = "denoise" if image.channels == 1 else "color"
-    model, sidecar, path = load_model(args.weights, default, precision=args.precision)
+    model, sidecar, path = load_model(args.weights, default, precision=args.precision,
+                                        expect=("denoise", "color", "3task"), allow_other_task=args.allow_other_task)
     log(weights_summary(model, sidecar, path))
     if model.channels == 1 and image.channels == 3:
         log("a gray model on an RGB image: each colour channel is denoised on its own")

@@ -47,7 +47,8 @@ def run(args) -> str:
 
     from rim_tf.inference import bicubic_upscale, superres_image  # imports TensorFlow
 
-    model, sidecar, path = load_model(args.weights, "superres", precision=args.precision)
+    model, sidecar, path = load_model(args.weights, "superres", precision=args.precision,
+                                        expect=("superres",), allow_other_task=args.allow_other_task)
     log(weights_summary(model, sidecar, path))
     if model.channels != 1:
         raise ValueError(f"super-resolution runs the RIM on the luma channel and needs a 1-channel model; "

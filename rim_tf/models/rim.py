@@ -24,6 +24,38 @@ def _check_finite(name: str, value: tf.Tensor) -> tf.Tensor:
         return tf.identity(value)
 
 
+# an image observation (denoising: y = x + n, x in [0, 1]) never leaves this range, even with
+# noise of sigma 60/255 at 5 standard deviations; an image on 0..255 always does
+_IMAGE_RANGE = (-1.5, 2.5)
+
+
+def _check_units(y: tf.Tensor, sigma, image_observation: bool) -> None:
+    """Refuse integer observations, and (for image observations) values or a sigma that are
+    plainly on the 0..255 scale: the RIM works on images scaled to [0, 1] (section 3)."""
+    if y.dtype.is_integer or y.dtype == tf.bool:
+        raise ValueError(f"the observation is a {y.dtype.name} tensor; the RIM works on float images "
+                         f"scaled to [0, 1]: pass y.astype('float32') / 255 for 8-bit data")
+    if not image_observation or y.dtype.is_complex:
+        return
+    lo, hi = _IMAGE_RANGE
+    hint = ("the RIM works on images scaled to [0, 1]; for 8-bit data divide the image by 255 "
+            "(and give sigma on the same scale, e.g. 25/255)")
+    if tf.executing_eagerly():
+        if y.shape.num_elements():
+            y_min, y_max = float(tf.reduce_min(y)), float(tf.reduce_max(y))
+            if y_min < lo or y_max > hi:
+                raise ValueError(f"the observation's values lie in [{y_min:.3g}, {y_max:.3g}]; {hint}")
+        s = np.asarray(sigma.numpy() if hasattr(sigma, "numpy") else sigma, dtype=np.float64)
+        if s.size and np.nanmax(s) > 1.0:
+            raise ValueError(f"sigma = {np.nanmax(s):g} is larger than the whole [0, 1] range of the "
+                             f"image; it is on the 0..255 scale: pass sigma / 255")
+        return
+    tf.debugging.assert_less_equal(tf.reduce_max(y), tf.cast(hi, y.dtype),
+                                   message=f"observation values above {hi}: {hint}")
+    tf.debugging.assert_greater_equal(tf.reduce_min(y), tf.cast(lo, y.dtype),
+                                      message=f"observation values below {lo}: {hint}")
+
+
 @keras.saving.register_keras_serializable(package="rim_tf")
 class RIM(keras.Model):
     """A Recurrent Inference Machine (eqs. 6-7) around one update cell.
@@ -112,8 +144,9 @@ class RIM(keras.Model):
         """Run ``steps`` inference steps on observation ``y``.
 
         Args:
-            y: the observation; NHWC images for denoising, whatever ``operator.forward``
-                returns otherwise.
+            y: the observation; NHWC float images scaled to [0, 1] for denoising (integer
+                tensors, and values or a sigma plainly on the 0..255 scale, are refused),
+                whatever ``operator.forward`` returns otherwise.
             operator: the forward model ``A``; identity (denoising) by default.
             sigma: the noise standard deviation, a scalar or one per sample (``[B]``).
             x_init: the starting estimate; ``operator.initial_estimate(y)`` by default.
@@ -122,11 +155,13 @@ class RIM(keras.Model):
         Returns:
             ``[T, B, H, W, C]`` estimates in ``(0, 1)``, one per step.
         """
+        image_observation = operator is None or isinstance(operator, Identity)
         operator = operator if operator is not None else Identity()
         steps = self.steps if steps is None else int(steps)
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         y = tf.convert_to_tensor(y)
+        _check_units(y, sigma, image_observation)
         if not y.dtype.is_complex:
             y = tf.cast(y, tf.float32)
         y = _check_finite("observation", y)

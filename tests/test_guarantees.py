@@ -1,0 +1,113 @@
+"""What rim_tf guarantees against silent mistakes: wrong-task weights, 0..255 data, precision."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from rim_tf import build_rim
+from rim_tf.atomic import atomic_path, atomic_write_text
+from rim_tf.precision import with_precision
+from rim_tf.shipped import check_task
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = build_rim(1, hidden_features=4, gru_features=8, steps=2)
+    rng = np.random.default_rng(1)
+    m(tf.zeros([1, 8, 8, 1]), sigma=0.1)
+    m.set_weights([w + 0.05 * rng.normal(size=w.shape).astype(w.dtype) for w in m.get_weights()])
+    return m
+
+
+def _image(seed=0, shape=(1, 16, 16, 1)):
+    return np.random.default_rng(seed).uniform(0.05, 0.95, shape).astype(np.float32)
+
+
+# ------------------------------------------------------------------ units of the model's call
+@pytest.mark.parametrize("make,message", [
+    (lambda x: x * 255, "divide the image by 255"),
+    (lambda x: (x * 255).astype(np.uint8), "uint8 tensor"),
+    (lambda x: (x * 100).astype(np.int8), "int8 tensor"),
+])
+def test_model_refuses_0_255_and_integer_images(model, make, message):
+    with pytest.raises(ValueError, match=message):
+        model(make(_image()), sigma=25 / 255)
+
+
+def test_model_refuses_a_sigma_on_the_0_255_scale(model):
+    with pytest.raises(ValueError, match="pass sigma / 255"):
+        model(_image(), sigma=25.0)
+
+
+def test_model_accepts_noisy_images_in_range(model):
+    x = _image()
+    noisy = x + (60 / 255) * np.random.default_rng(2).normal(size=x.shape).astype(np.float32)
+    assert model(noisy, sigma=60 / 255).shape == (2, 1, 16, 16, 1)
+
+
+def test_unit_check_inside_tf_function(model):
+    f = tf.function(lambda y: model(y, sigma=0.1))
+    f(tf.constant(_image()))  # fine
+    with pytest.raises(tf.errors.InvalidArgumentError, match="scaled to \\[0, 1\\]"):
+        f(tf.constant(_image() * 255))
+
+
+# ------------------------------------------------------------------ weights that know their task
+def test_check_task_refuses_other_experiments():
+    check_task({"experiment": "denoise"}, "w.keras", "denoise")
+    check_task({}, "w.keras", "denoise")  # no sidecar: nothing to check
+    check_task({"experiment": "3task"}, "w.keras", "gdn")  # GDN weights belong to 3task
+    with pytest.raises(ValueError, match="trained for superres .* needs denoise .*--allow-other-task"):
+        check_task({"experiment": "superres"}, "w.keras", "denoise")
+    check_task({"experiment": "superres"}, "w.keras", "denoise", allow_other_task=True)
+
+
+@pytest.mark.data
+def test_table_script_refuses_wrong_task_weights(tmp_path):
+    cmd = [sys.executable, str(REPO / "scripts" / "reproduce_table2.py"), "--weights", "superres",
+           "--weights-3task", "none", "--limit", "1", "--out", str(tmp_path / "out")]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "trained for superres" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_wrong_task_weights(tmp_path):
+    image = tmp_path / "lr.png"
+    import imageio.v3 as iio
+    iio.imwrite(image, (255 * _image(shape=(24, 24))).astype(np.uint8))
+    cmd = [sys.executable, "-m", "rim_tf.cli.superres", str(image), "--scale", "2", "--weights",
+           "denoise", "-o", str(tmp_path / "out.png")]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "trained for denoise" in run.stderr, run.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+# ------------------------------------------------------------------ precision
+def test_with_precision_keeps_the_weights_and_the_result(model):
+    x = _image(3)
+    mixed = with_precision(model, "mixed_bfloat16")
+    assert mixed.cell.dtype_policy.name == "mixed_bfloat16" and mixed.likelihood.dtype_policy.name == "float32"
+    a, b = model(x, sigma=0.1).numpy(), mixed(x, sigma=0.1).numpy()
+    assert b.dtype == np.float32 and np.abs(a - b).max() < 5e-3
+    for u, v in zip(model.get_weights(), mixed.get_weights()):
+        np.testing.assert_array_equal(u, v)
+    assert with_precision(model, "float32") is model
+
+
+# ------------------------------------------------------------------ atomic outputs
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
+    target = tmp_path / "table.json"
+    target.write_text("old, whole")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half of the new")
+            raise RuntimeError("disk full")
+    assert target.read_text() == "old, whole" and list(tmp_path.iterdir()) == [target]
+    atomic_write_text(target, json.dumps({"new": 1}))
+    assert json.loads(target.read_text()) == {"new": 1} and list(tmp_path.iterdir()) == [target]
