@@ -226,14 +226,24 @@ def _as_image(image, name: str = "image") -> np.ndarray:
     return arr
 
 
+# every user-facing sigma is on the 0..255 scale; below this it was plainly given on 0..1
+SIGMA255_MIN = 0.1
+
+
 def check_sigma255(sigma, name: str = "sigma") -> float:
-    """A noise standard deviation on the 0..255 scale: a finite number > 0, else ``ValueError``."""
+    """A noise standard deviation on the 0..255 scale: finite, in [0.1, 255], else ``ValueError``
+    (values below 0.1 are refused as plainly on the 0..1 scale)."""
     try:
         value = float(sigma)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number on the 0..255 scale, got {sigma!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} (the noise standard deviation on the 0..255 scale) must be > 0, got {sigma}")
+    if value < SIGMA255_MIN:
+        raise ValueError(f"{name} = {sigma:g} on the 0..255 scale is far below the rounding noise of "
+                         f"8-bit data (0.29); it looks like the 0..1 scale: give {value * 255:.4g}")
+    if value > 255:
+        raise ValueError(f"{name} = {sigma:g} is larger than the whole 0..255 range")
     return value
 
 

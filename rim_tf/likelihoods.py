@@ -42,7 +42,7 @@ class GaussianLikelihood(keras.layers.Layer):
         grad_x log p(y | x) = A^T (y - A x) / (sigma^2 + eps),   eps = softplus(phi_eps)
 
     ``eps = softplus(phi_eps)`` is the parametrisation of the conference version
-    (FACTS.md). ``initial_eps`` sets its starting value.
+    (docs/paper.md, Likelihood). ``initial_eps`` sets its starting value.
     """
 
     def __init__(self, initial_eps: float = 1e-4, **kwargs):

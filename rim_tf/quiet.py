@@ -6,7 +6,8 @@ cudart_stub.cc ... Could not find cuda drivers`` and ``E0000 ... failed call to 
 They say nothing about the user's work, and they bury a table printed to the terminal.
 :func:`quiet_tensorflow` imports TensorFlow with ``TF_CPP_MIN_LOG_LEVEL=3`` and with its
 C-level stderr captured; captured lines that are not start-up noise are written back.
-The user's own ``TF_CPP_MIN_LOG_LEVEL`` wins: if it is set, nothing is hidden.
+The user's own ``TF_CPP_MIN_LOG_LEVEL`` wins: ``0`` shows everything; any other value is kept
+(the start-up lines above are printed at every level, so they are still filtered).
 """
 from __future__ import annotations
 
@@ -32,10 +33,10 @@ def quiet_tensorflow() -> None:
     """Import TensorFlow (once) without its start-up log lines, unless the user asked for them."""
     if "tensorflow" in sys.modules:
         return
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        import tensorflow  # noqa: F401  (the user's level decides)
+    level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if level.strip() == "0":
+        import tensorflow  # noqa: F401  (the user asked for every line)
         return
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     try:
         sys.stderr.flush()
         saved = os.dup(2)

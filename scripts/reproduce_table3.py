@@ -15,6 +15,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from rim_tf.inference import check_sigma255
 from rim_tf.evaluation import add_common_arguments, cli, finish, load_model_arg, table3
 
 
@@ -25,18 +26,20 @@ def parse_args(argv=None):
                              "(default: superres)")
     parser.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4], choices=[2, 3, 4])
     parser.add_argument("--sigma", type=float, default=None,
-                        help="likelihood noise std in 0..1 units (default: std of 8-bit rounding)")
+                        help="likelihood noise std on the 0..255 scale, as every sigma of rim_tf "
+                             "(default: the std of 8-bit rounding, 1/sqrt(12) = 0.29)")
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    sigma = None if args.sigma is None else check_sigma255(args.sigma) / 255.0
     loaded = load_model_arg(args.weights, "superres", precision=args.precision,
                                 allow_other_task=args.allow_other_task)
     model, sidecar, label = loaded if loaded is not None else (None, None, None)
     report = table3(model, sidecar, label, scales=args.scales, steps=args.steps, limit=args.limit, subset=args.subset,
-                    data_dir=args.data_dir, batch_size=args.batch_size, sigma=args.sigma,
+                    data_dir=args.data_dir, batch_size=args.batch_size, sigma=sigma,
                     progress=not args.quiet)
     return finish(report, args.out)
 

@@ -35,7 +35,7 @@ def weights(tmp_path_factory):
         path.parent.mkdir()
         model.save(path)
         path.with_suffix(".json").write_text(json.dumps({
-            "experiment": name, "preset": "smoke", "reduced_budget": True, "patches_seen": 24,
+            "experiment": "3task" if name in ("gdn", "ffn") else name, "preset": "smoke", "reduced_budget": True, "patches_seen": 24,
             "iterations": 6, "val_psnr": 20.0, "config": {"steps": 2, "measurement_ratios": [0.25]}}))
         paths[name] = str(path)
     return paths
@@ -95,9 +95,12 @@ def test_table2_default_is_a_labelled_quick_subset(weights, data_dir, tmp_path):
 
 
 def test_table2_refuses_an_rgb_model(weights, data_dir, tmp_path):
-    with pytest.raises(ValueError, match="Table 2.*RGB"):
+    with pytest.raises(ValueError, match="trained for color"):
         _script("reproduce_table2").main(["--weights-3task", "none", "--weights-denoise", weights["color"],
                                           *_common(data_dir, tmp_path)])
+    with pytest.raises(ValueError, match="Table 2.*RGB"):
+        _script("reproduce_table2").main(["--weights-3task", "none", "--weights-denoise", weights["color"],
+                                          "--allow-other-task", *_common(data_dir, tmp_path)])
     assert not (tmp_path / "table2.json").exists()
 
 

@@ -181,7 +181,7 @@ class AtrousRIMCell(_CellBase):
     Input conv ``(k+2)x(k+2)`` (``hidden_features``, tanh) -> ConvGRU with dilated
     ``k x k`` convolutions (``gru_features``, dilation ``dilation_rate``) at full
     resolution -> ``k x k`` output conv. This matches the dilated variant of the
-    authors' code (FACTS.md); the widths are not known from the paper, which only
+    authors' code (docs/paper.md, Model); the widths are not known from the paper, which only
     says the model has "far fewer" parameters than the strided one.
     """
 

@@ -9,7 +9,7 @@ import tensorflow as tf
 class ConvGRU(keras.layers.Layer):
     """One step of a convolutional GRU: ``h' = ConvGRU(x, h)``.
 
-    Follows the convention of the authors' own TensorFlow code (FACTS.md):
+    Follows the convention of the authors' own TensorFlow code (docs/paper.md, Model):
 
     * gates      ``r, u = sigmoid(conv([x, h]))``
     * candidate  ``c = tanh(conv([x, r * h]))``

@@ -3,7 +3,7 @@
 Three ensembles, each drawn afresh for every sample of a batch from a stateless seed:
 
 * ``"gaussian"``: entries i.i.d. standard normal;
-* ``"binary"``: entries i.i.d. Bernoulli(p = 0.5) on ``{-1, +1}`` (FACTS.md, from the
+* ``"binary"``: entries i.i.d. Bernoulli(p = 0.5) on ``{-1, +1}`` (docs/paper.md, from the
   conference version);
 * ``"fourier"``: ``m`` distinct rows of the 2-D discrete Fourier transform, chosen
   uniformly at random (the paper's "deconvolution" task). Measurements are complex; the
@@ -21,7 +21,7 @@ the same signal-to-noise ratio for every ensemble. With the conference version's
 measurement noise ``sigma = 1`` and a 32x32 patch of mean intensity ~0.5
 (``||x||^2 ~ 256``) a single measurement has SNR ~24 dB: noisy but informative. Scaling
 rows to unit norm (or the orthonormal DFT) would make the same ``sigma = 1`` swamp the
-signal (SNR ~ -6 dB), so that reading of FACTS.md is taken to be the unscaled one.
+signal (SNR ~ -6 dB), so that reading of the conference text is taken to be the unscaled one.
 
 Images are batched ``[B, H, W, C]`` and flattened in that (row-major ``H, W, C``) order,
 ``n = H * W * C``; Fourier rows index the same flattened grid of per-channel spectra.

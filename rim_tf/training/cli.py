@@ -43,6 +43,10 @@ def build_parser(experiment: str, description: str = "") -> argparse.ArgumentPar
         if kind is bool:
             p.add_argument(_flag(field.name), type=lambda s: s.lower() in ("1", "true", "yes"),
                            metavar="{true,false}", default=None)
+        elif field.name == "sigma_range":
+            p.add_argument(_flag(field.name), type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                           help="training noise levels on the 0..255 scale, drawn uniformly per "
+                                "patch (default 5 60)")
         elif kind is tuple:
             item = int if field.name == "scales" else float
             p.add_argument(_flag(field.name), type=item, nargs="+", default=None)
@@ -56,7 +60,20 @@ def _overrides(args: argparse.Namespace) -> dict:
     """The settings given on the command line (flags left out are None and not included)."""
     values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
               if f.name not in _FIXED}
-    return {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items() if v is not None}
+    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items() if v is not None}
+    if "sigma_range" in values:  # given on 0..255 like every user-facing sigma; stored on 0..1
+        values["sigma_range"] = sigma_range_from_255(values["sigma_range"])
+    return values
+
+
+def sigma_range_from_255(values) -> tuple:
+    """``--sigma-range LOW HIGH`` on the 0..255 scale -> the config's 0..1 tuple (checked)."""
+    from rim_tf.inference import check_sigma255
+
+    lo, hi = (check_sigma255(v, "--sigma-range") for v in values)
+    if lo > hi:
+        raise ValueError(f"--sigma-range LOW HIGH needs LOW <= HIGH, got {lo:g} {hi:g}")
+    return (lo / 255.0, hi / 255.0)
 
 
 def config_from_args(experiment: str, args: argparse.Namespace) -> TrainConfig:

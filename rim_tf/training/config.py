@@ -2,7 +2,7 @@
 
 Every experiment (``denoise``, ``3task``, ``color``, ``superres``) has three presets:
 
-* ``paper`` -- the paper's setup as far as it is known (FACTS.md): widths 64/256, 20
+* ``paper`` -- the paper's setup as far as it is known (docs/paper.md): widths 64/256, 20
   steps, 32x32 patches with stride 4 (36x36 for super-resolution), about 400k patches,
   two epochs, Adam with gradients clipped at global norm 5 and a learning rate decayed
   by 0.96 every 5000 iterations. Batch size and learning rate are not in the paper:
@@ -61,7 +61,7 @@ class TrainConfig:
     # tasks
     sigma_range: tuple = (5 / 255, 60 / 255)           # denoise, color (training noise)
     measurement_ratios: tuple = (0.25, 0.5)            # 3task: m / n per ensemble
-    projection_sigma: float = 1.0                      # 3task measurement noise (FACTS.md)
+    projection_sigma: float = 1.0                      # 3task measurement noise (docs/paper.md, section 3.1)
     scales: tuple = (2, 3, 4)                          # superres
     # optimisation
     learning_rate: float = 1e-3
