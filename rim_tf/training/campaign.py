@@ -75,7 +75,7 @@ def summarize(folder) -> dict:
         "experiment": config["experiment"],
         "model": config["model"],
         "size": f"{config['hidden_features']}/{config['gru_features']}, T={config['steps']}",
-        "precision": config.get("precision"),
+        "precision": last.get("precision", config.get("precision")),
         "iteration": last["iteration"],
         "patches_seen": last["patches_seen"],
         "hours": round(last.get("wall_time_s", 0.0) / 3600, 3),

@@ -11,6 +11,7 @@ from pathlib import Path
 from rim_tf.training.config import PRESETS, TrainConfig, preset_config
 
 _FIXED = {"experiment", "preset"}
+DEFAULT_PRESET = "quick"  # what a user who types only the script's name gets: ~30 minutes
 
 
 def _flag(name: str) -> str:
@@ -23,8 +24,9 @@ def build_parser(experiment: str, description: str = "") -> argparse.ArgumentPar
         epilog="Every setting of the chosen preset can be overridden with its flag; the settings "
                "used are printed at the start and stored in <out>/config.json and model.json.")
     p.add_argument("--preset", default=None, choices=PRESETS,
-                   help="paper: the paper's setup (for a GPU); cpu: ~30 min on a 2-core CPU; "
-                        "smoke: seconds (default: cpu, or the resumed run's)")
+                   help="paper: the paper's setup (for a GPU); cpu: the long CPU training (8 h "
+                        "of wall time, over several sittings with --resume); quick: ~30 min on a "
+                        "2-core CPU; smoke: seconds (default: quick, or the resumed run's)")
     p.add_argument("--out", help="output folder (default: runs/<experiment>-<model>-<preset>)")
     p.add_argument("--data-dir", help="folder holding BSDS300/ (default: $RIM_DATA, else ~/.cache/rim_tf)")
     p.add_argument("--resume", action="store_true",
@@ -77,7 +79,7 @@ def sigma_range_from_255(values) -> tuple:
 
 
 def config_from_args(experiment: str, args: argparse.Namespace) -> TrainConfig:
-    return preset_config(experiment, args.preset or "cpu", **_overrides(args))
+    return preset_config(experiment, args.preset or DEFAULT_PRESET, **_overrides(args))
 
 
 def resumed_config(experiment: str, saved: dict, args: argparse.Namespace) -> TrainConfig:
@@ -117,7 +119,7 @@ def main(experiment: str, argv=None, description: str = "") -> dict:
     parser = build_parser(experiment, description)
     args = parser.parse_args(argv)
     model = args.model or ("atrous" if experiment == "superres" else "rim")
-    out = args.out or f"runs/{experiment}-{model}-{args.preset or 'cpu'}"
+    out = args.out or f"runs/{experiment}-{model}-{args.preset or DEFAULT_PRESET}"
     saved = None
     if args.resume and (Path(out) / "config.json").exists():
         try:
