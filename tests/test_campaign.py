@@ -132,3 +132,25 @@ def test_summary_says_where_a_campaign_stands(tmp_path):
     (tmp_path / "history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert summarize(tmp_path)["flat"] is True
     assert set(COMMITTED) >= {"config.json", "history.jsonl", "checkpoints"}
+
+
+def test_moving_average_is_validated_exported_and_resumed(fake_data, tmp_path):
+    import keras
+
+    config = smoke(max_iterations=4, ema=0.9, deterministic=True, learning_rate=1e-2)
+    trainer = Trainer(config, tmp_path, data_dir=fake_data, progress=False, plot_curve=False)
+    sidecar = trainer.train()
+    assert sidecar["weights"].startswith("moving average")
+    raw = [v.numpy() for v in trainer.model.trainable_variables]
+    averages = [v.numpy() for v in trainer.ema_variables]
+    assert any(not np.allclose(a, b) for a, b in zip(raw, averages))  # they differ ...
+    saved = keras.models.load_model(tmp_path / "model.keras")
+    for a, b in zip(saved.trainable_variables, averages):  # ... and the average is exported
+        np.testing.assert_array_equal(a.numpy(), b)
+    for a, b in zip(trainer.model.trainable_variables, raw):  # training keeps its raw weights
+        np.testing.assert_array_equal(a.numpy(), b)
+    resumed = Trainer(smoke(max_iterations=4, ema=0.9, deterministic=True, learning_rate=1e-2),
+                      tmp_path, data_dir=fake_data, progress=False, plot_curve=False)
+    resumed.checkpoint.restore(resumed.manager.latest_checkpoint).assert_existing_objects_matched()
+    for a, b in zip(resumed.ema_variables, averages):
+        np.testing.assert_array_equal(a.numpy(), b)

@@ -99,28 +99,39 @@ def describe(summary: dict) -> str:
             f"start {s['start_val_psnr']:.2f}); {flat}; {s['committed_bytes'] / 1e6:.1f} MB committed")
 
 
-def extrapolate(rows: list, hours: float, min_hours: float = 0.1) -> dict:
-    """Fit ``psnr(t) = a - b * t**(-c)`` to a run's validation PSNR against wall time (hours)
-    and evaluate it at ``hours``: a rough forecast for choosing between pilot runs.
+def training_rate(rows: list) -> float:
+    """Patches per second of training (validation time left out) over a run's history."""
+    last = rows[-1]
+    seconds = last["wall_time_s"] - last.get("val_time_s", 0.0)
+    if seconds <= 0:
+        raise ValueError("the history has no training time yet")
+    return last["patches_seen"] / seconds
 
-    Rows before ``min_hours`` are left out (the first minutes follow a different law). The
-    fit is a guess about the future, not a measurement; it is reported as such.
+
+def extrapolate(rows: list, patches: float, min_patches: float = 4000) -> dict:
+    """Fit ``psnr(p) = a - b * p**(-c)`` to a run's validation PSNR against patches seen and
+    evaluate it at ``patches``: a rough forecast for choosing between pilot runs.
+
+    Rows before ``min_patches`` are left out (the first minutes follow another law). The fit
+    is a guess about the future, not a measurement, and is reported as such.
     """
     import numpy as np
     from scipy.optimize import curve_fit
 
-    pts = [(r["wall_time_s"] / 3600, r["val_psnr"]) for r in rows
-           if r.get("val_psnr") is not None and r.get("wall_time_s", 0) / 3600 >= min_hours]
+    pts = [(r["patches_seen"], r["val_psnr"]) for r in rows
+           if r.get("val_psnr") is not None and r.get("patches_seen", 0) >= min_patches]
     if len(pts) < 4:
-        raise ValueError(f"need at least 4 validation rows after {min_hours} h to extrapolate, "
-                         f"got {len(pts)}")
-    t, y = map(np.asarray, zip(*pts))
+        raise ValueError(f"need at least 4 validation rows after {min_patches:g} patches to "
+                         f"extrapolate, got {len(pts)}")
+    p, y = map(np.asarray, zip(*pts))
+    scale = 1e4  # fit in units of 10k patches: better conditioned
 
-    def law(t, a, b, c):
-        return a - b * np.power(t, -c)
+    def law(p, a, b, c):
+        return a - b * np.power(p / scale, -c)
 
-    (a, b, c), _ = curve_fit(law, t, y, p0=(y[-1] + 0.5, 0.5, 0.5),
-                             bounds=([y.min(), 0.0, 0.01], [y.max() + 10.0, 50.0, 3.0]), maxfev=20000)
-    return {"hours": hours, "forecast_psnr": float(law(hours, a, b, c)), "asymptote": float(a),
-            "b": float(b), "c": float(c), "fit_rmse": float(np.sqrt(np.mean((law(t, a, b, c) - y) ** 2))),
-            "fitted_from_h": float(t.min()), "fitted_to_h": float(t.max())}
+    (a, b, c), _ = curve_fit(law, p, y, p0=(y[-1] + 0.5, 1.0, 0.5),
+                             bounds=([y.max(), 0.0, 0.05], [y.max() + 10.0, 50.0, 3.0]), maxfev=20000)
+    return {"patches": float(patches), "forecast_psnr": float(law(patches, a, b, c)),
+            "asymptote": float(a), "b": float(b), "c": float(c),
+            "fit_rmse": float(np.sqrt(np.mean((law(p, a, b, c) - y) ** 2))),
+            "fitted_patches": [float(p.min()), float(p.max())]}

@@ -8,7 +8,7 @@ import sys
 import typing
 from pathlib import Path
 
-from rim_tf.training.config import PRESETS, TrainConfig, preset_config
+from rim_tf.training.config import PRESETS, RESUMABLE_CHANGES, TrainConfig, preset_config
 
 _FIXED = {"experiment", "preset"}
 DEFAULT_PRESET = "quick"  # what a user who types only the script's name gets: ~30 minutes
@@ -85,8 +85,6 @@ def config_from_args(experiment: str, args: argparse.Namespace) -> TrainConfig:
 def resumed_config(experiment: str, saved: dict, args: argparse.Namespace) -> TrainConfig:
     """The config of a run being resumed: its saved settings, plus the length and bookkeeping
     flags given now (``RESUMABLE_CHANGES``); any other flag must repeat the saved value."""
-    from rim_tf.training.trainer import RESUMABLE_CHANGES
-
     if saved.get("experiment") != experiment:
         raise ValueError(f"the run being resumed is a {saved.get('experiment')!r} run, not "
                          f"{experiment!r}; use scripts/train_{saved.get('experiment')}.py")

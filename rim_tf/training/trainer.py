@@ -22,6 +22,7 @@ graph). What it guarantees:
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -39,18 +40,14 @@ from rim_tf.atomic import atomic_path, atomic_write_text
 from rim_tf.losses import per_step_mse
 from rim_tf.training.campaign import HISTORY_FILE, read_history
 from rim_tf.precision import resolve_precision
-from rim_tf.training.config import TrainConfig
+from rim_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
 SIDECAR_FILE = "model.json"
 CURVE_FILE = "curve.png"
-# settings that may change between a run and its resumption (length and bookkeeping only)
-RESUMABLE_CHANGES = {"max_iterations", "max_minutes", "epochs", "val_every", "checkpoint_every",
-                     "checkpoint_minutes", "keep_checkpoints", "log_images", "preset",
-                     # variables and optimiser state are float32 under every policy
-                     "precision"}
+
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
@@ -118,11 +115,20 @@ class Trainer:
             # the part of wall_time spent validating (so that runs validated at different
             # intervals can be compared on training time alone)
             self.val_time = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="val_time")
+            # Polyak averaging: a moving average of the weights, validated and exported
+            self.ema_variables = []
+            if config.ema:
+                self.ema_variables = [
+                    tf.Variable(v, trainable=False, name=f"ema_{i}",
+                                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+                    for i, v in enumerate(self.model.trainable_variables)]
         if self.precision != "float32":
             keras.mixed_precision.set_dtype_policy("float32")  # only this model is mixed
-        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
-                                              iteration=self.iteration, wall_time=self.wall_time,
-                                              val_time=self.val_time)
+        tracked = dict(model=self.model, optimizer=self.optimizer, iteration=self.iteration,
+                       wall_time=self.wall_time, val_time=self.val_time)
+        if self.ema_variables:
+            tracked["ema"] = self.ema_variables
+        self.checkpoint = tf.train.Checkpoint(**tracked)
         self.manager = tf.train.CheckpointManager(self.checkpoint, str(self.out_dir / "checkpoints"),
                                                   max_to_keep=config.keep_checkpoints)
         self._train_steps: dict = {}
@@ -171,6 +177,12 @@ class Trainer:
                     objective = self.optimizer.scale_loss(objective)
             grads = tape.gradient(objective, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
+            if self.ema_variables:
+                # the usual warm-up: early averages do not remember the random start
+                n = tf.cast(self.optimizer.iterations, tf.float32)
+                decay = tf.minimum(self.config.ema, (1.0 + n) / (10.0 + n))
+                for average, v in zip(self.ema_variables, variables):
+                    average.assign(decay * average + (1.0 - decay) * v)
             return loss, per_step
 
         @tf.function(jit_compile=self.config.xla)
@@ -220,8 +232,29 @@ class Trainer:
         return total
 
     # ------------------------------------------------------------------ validation
+    @contextlib.contextmanager
+    def averaged_weights(self):
+        """Inside the block the model holds the moving average of its weights (``ema`` > 0);
+        the raw weights, which training continues from, are put back afterwards."""
+        if not self.ema_variables:
+            yield
+            return
+        raw = [tf.identity(v) for v in self.model.trainable_variables]
+        for v, average in zip(self.model.trainable_variables, self.ema_variables):
+            v.assign(average)
+        try:
+            yield
+        finally:
+            for v, value in zip(self.model.trainable_variables, raw):
+                v.assign(value)
+
     def validate(self, dataset, writer=None) -> float:
-        """Mean PSNR (dB, range 1) of the final step's estimate over the validation set."""
+        """Mean PSNR (dB, range 1) of the final step's estimate over the validation set
+        (of the averaged weights when ``ema`` > 0)."""
+        with self.averaged_weights():
+            return self._validate(dataset, writer)
+
+    def _validate(self, dataset, writer=None) -> float:
         values, panels = [], None
         for batch in dataset:
             psnr, final = self._eval_step_for(self._task_id(batch))(batch)
@@ -441,11 +474,12 @@ class Trainer:
             "session_throughput": getattr(self, "session_throughput", None),
             "val_psnr": val_psnr,
             "val_psnr_note": "mean PSNR (dB, range [0,1]) of the final step on the held-out patches",
+            "weights": (f"moving average of the weights, decay {c.ema}" if c.ema else "the last iterate"),
             "degradations": [d.describe() for d in self.degradations],
             "config": c.to_dict(),
             "versions": package_versions(),
         }
-        with atomic_path(self.out_dir / MODEL_FILE) as tmp:
+        with atomic_path(self.out_dir / MODEL_FILE) as tmp, self.averaged_weights():
             self.model.save(tmp)
         atomic_write_text(self.out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2))
         return sidecar
