@@ -161,10 +161,12 @@ class RIM(keras.Model):
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         y = tf.convert_to_tensor(y)
-        _check_units(y, sigma, image_observation)
+        _check_units(y, sigma, False)  # integer dtypes: before the cast below
         if not y.dtype.is_complex:
             y = tf.cast(y, tf.float32)
         y = _check_finite("observation", y)
+        if image_observation:  # value range and sigma: after NaN / Inf are refused
+            _check_units(y, sigma, True)
         eta = self._initial_eta(y, operator, x_init)
         variance = self.likelihood.noise_variance(sigma)  # checked once, not at every step
         states = self.cell.initial_state(eta)
