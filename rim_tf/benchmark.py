@@ -18,7 +18,7 @@ import tensorflow as tf
 from rim_tf.losses import rim_loss
 from rim_tf.models.cells import RIMCell
 from rim_tf.models.rim import RIM
-from rim_tf.precision import has_native_bfloat16, resolve_precision  # noqa: F401
+from rim_tf.precision import resolve_precision
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10, dtype: str = "float32") -> float:

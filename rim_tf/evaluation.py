@@ -37,6 +37,7 @@ import hashlib
 import itertools
 import struct
 import sys
+import textwrap
 import time
 import weakref
 from collections import OrderedDict
@@ -47,6 +48,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from rim_tf.cli import add_weight_options
 from rim_tf.inference import check_sigma255, check_steps
 from rim_tf.metrics import psnr, rgb2ycbcr, rgb2y, sr_psnr
 from rim_tf.operators import BicubicDownsample, add_gaussian_noise, quantization_noise_std, quantize_8bit
@@ -967,17 +969,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
     parser.add_argument("--out", default="results", help="output folder (default: results/)")
     parser.add_argument("--batch-size", type=int, default=4, help="images per batch (equal shapes only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_precision_argument(parser)
-
-
-def add_precision_argument(parser: argparse.ArgumentParser) -> None:
-    """``--precision`` (the numeric precision the models compute in) and ``--allow-other-task``."""
-    parser.add_argument("--allow-other-task", action="store_true",
-                        help="use weights whose sidecar says they were trained for another task")
-    from rim_tf.precision import PRECISIONS
-    parser.add_argument("--precision", default="float32", choices=PRECISIONS,
-                        help="float32 (default), mixed_bfloat16 (fast only on GPUs and CPUs with "
-                             "AVX512-BF16/AMX; ~10x slower where bfloat16 is emulated) or auto")
+    add_weight_options(parser)
 
 
 def load_model_arg(arg: Optional[str], default_name: str, precision: str = "float32",
@@ -986,17 +978,14 @@ def load_model_arg(arg: Optional[str], default_name: str, precision: str = "floa
 
     Weights trained for another experiment than ``expect`` (default: ``default_name``'s job)
     are refused (their sidecar names the experiment) unless ``allow_other_task``."""
-    from rim_tf.precision import resolve_precision, with_precision
-    from rim_tf.shipped import check_task, resolve_weights_path, load_weights, weights_label
+    from rim_tf.shipped import load_checked, weights_label
     if arg is not None and str(arg).lower() == "none":
         return None
-    path = resolve_weights_path(arg, default_name)
-    model, sidecar = load_weights(path)
-    check_task(sidecar, weights_label(path), expect or default_name, allow_other_task)
+    model, sidecar, path = load_checked(arg, default_name, expect=expect,
+                                        allow_other_task=allow_other_task, precision=precision)
     label = weights_label(path)
-    precision = resolve_precision(precision)
-    if precision != "float32":
-        model, label = with_precision(model, precision), f"{label}, computed in {precision}"
+    if model.cell.dtype_policy.name != "float32":
+        label += f", computed in {model.cell.dtype_policy.name}"
     return model, sidecar, label
 
 
@@ -1006,7 +995,6 @@ def finish(report: Report, out_dir) -> dict:
     print()
     print(report.terminal(), end="")
     print()
-    import textwrap
     print(textwrap.fill(report.run.header().replace("**", "").replace("`", ""), width=100))
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")

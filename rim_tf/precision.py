@@ -11,6 +11,7 @@ per machine.
 from __future__ import annotations
 
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+INFERENCE_PRECISIONS = ("auto", "float32", "mixed_bfloat16")  # what the commands offer
 
 
 def cpu_flags() -> set:

@@ -190,6 +190,19 @@ def check_task(sidecar: dict, path, expect, allow_other_task: bool = False) -> N
                      f"but this needs {wanted} weights; pass --allow-other-task to use them anyway")
 
 
+def load_checked(arg: Optional[PathLike], default_name: str, *, expect=None,
+                 allow_other_task: bool = False, precision: str = "float32"):
+    """What every command does with ``--weights``: resolve it (:func:`resolve_weights_path`),
+    load it, refuse another experiment's weights (:func:`check_task`; ``expect`` defaults to
+    ``default_name``'s job) and compute in ``precision``. Returns ``(model, sidecar, path)``."""
+    from rim_tf.precision import with_precision
+
+    path = resolve_weights_path(arg, default_name)
+    model, sidecar = load_weights(path)
+    check_task(sidecar, weights_label(path), expect or default_name, allow_other_task)
+    return with_precision(model, precision), sidecar, path
+
+
 def weights_label(path: PathLike) -> str:
     """How results name their weights: ``shipped denoise (rim_tf/weights/denoise.keras)``
     for the package's own files (the same on every machine), else the path as given."""

@@ -24,6 +24,7 @@ quiet_tensorflow()  # before anything imports TensorFlow
 import tensorflow as tf  # noqa: E402
 
 from rim_tf import benchmark, build_atrous_rim, build_rim  # noqa: E402
+from rim_tf.precision import has_native_bfloat16  # noqa: E402
 
 
 def main():
@@ -74,7 +75,7 @@ def trainer_comparison(args) -> list:
           f"({args.trainer_iterations} trainer iterations each; validation and checkpoints amortised):")
     print(f"{'precision':16s} {'step patches/s':>15s} {'trainer patches/s':>18s} {'trainer/step':>13s}")
     for precision in ("float32", "mixed_bfloat16"):
-        if (precision == "mixed_bfloat16" and not benchmark.has_native_bfloat16()
+        if (precision == "mixed_bfloat16" and not has_native_bfloat16()
                 and not tf.config.list_physical_devices("GPU") and not args.emulated_bfloat16):
             print(f"{precision:16s} skipped: this CPU has no native bfloat16 (AVX512-BF16/AMX), "
                   f"emulated it is ~10x slower than float32 (--emulated-bfloat16 to time it anyway)")
@@ -107,7 +108,7 @@ def paper_size(args) -> dict:
     peak = benchmark.matmul_gflops()
     print(f"float32 matmul rate (2048x2048): {peak:.1f} GFLOP/s")
     bf16 = benchmark.matmul_gflops(dtype="bfloat16")
-    native = "native" if benchmark.has_native_bfloat16() else "emulated: no AVX512-BF16/AMX on this CPU"
+    native = "native" if has_native_bfloat16() else "emulated: no AVX512-BF16/AMX on this CPU"
     print(f"bfloat16 matmul rate (2048x2048): {bf16:.1f} GFLOP/s ({native})")
 
     kw = dict(batch_size=args.batch_size, size=args.patch_size, steps=args.steps,

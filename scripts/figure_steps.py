@@ -27,6 +27,7 @@ import numpy as np
 
 
 def parse_args(argv=None):
+    from rim_tf.cli import add_weight_options
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=("denoise", "superres"), default="denoise")
     parser.add_argument("--weights", default=None,
@@ -41,10 +42,7 @@ def parse_args(argv=None):
     parser.add_argument("--crop", type=int, default=0, help="draw only a centred square of this size (0: all)")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ and SelfExSR/")
     parser.add_argument("--out", default=None, help="the PNG to write (default results/figure_steps_<task>.png)")
-    parser.add_argument("--precision", default="float32", choices=("auto", "float32", "mixed_bfloat16"),
-                        help="numeric precision of the model (default float32)")
-    parser.add_argument("--allow-other-task", action="store_true",
-                        help="use weights whose sidecar says they were trained for another task")
+    add_weight_options(parser)
     return parser.parse_args(argv)
 
 
@@ -124,9 +122,6 @@ def superres_panels(model, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from rim_tf.quiet import quiet_tensorflow
-
-    quiet_tensorflow()
     from rim_tf.evaluation import load_model_arg
     from rim_tf.plotting import plot_image_grid
     from rim_tf.shipped import run_info
@@ -160,5 +155,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    from rim_tf.quiet import quiet_tensorflow
+
+    quiet_tensorflow()  # before rim_tf.evaluation imports TensorFlow
     from rim_tf.evaluation import cli
     sys.exit(cli(main))

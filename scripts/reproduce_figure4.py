@@ -14,7 +14,8 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.evaluation import add_precision_argument, cli, figure4, finish, load_model_arg
+from rim_tf.cli import add_weight_options
+from rim_tf.evaluation import cli, figure4, finish, load_model_arg
 
 
 def parse_args(argv=None):
@@ -31,7 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=None, help="RIM steps (default: trained number)")
     parser.add_argument("--out", default="results")
-    add_precision_argument(parser)
+    add_weight_options(parser)
     return parser.parse_args(argv)
 
 

@@ -29,6 +29,16 @@ def data_dir():
     return d
 
 
+@pytest.fixture(scope="module")
+def fake_data(tmp_path_factory):
+    """A small self-made BSDS300 tree (6 training, 2 test images of 64x96) for trainer tests."""
+    from rim_tf.data.synthetic import write_fake_bsds300
+
+    root = tmp_path_factory.mktemp("data")
+    write_fake_bsds300(root, n_train=6, n_test=2, size=(64, 96), seed=0)
+    return root
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -12,19 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rim_tf.data.synthetic import write_fake_bsds300
 from rim_tf.training import preset_config
 from rim_tf.training.cli import main as cli_main
 from rim_tf.training.trainer import Trainer
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def fake_data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    write_fake_bsds300(root, n_train=6, n_test=2, size=(64, 96), seed=0)
-    return root
 
 
 def smoke(**overrides):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from typing import Callable, Optional
 
@@ -97,28 +96,30 @@ def add_model_arguments(parser: argparse.ArgumentParser, *, default_weights: str
                              f"pixels of context (default {default_overlap}). {overlap_note}")
     parser.add_argument("--jpeg-quality", type=jpeg_quality, default=95,
                         help="quality of a JPEG output, 1..95 (default 95)")
-    parser.add_argument("--precision", default="float32", choices=("auto", "float32", "mixed_bfloat16"),
+    add_weight_options(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or information output")
+
+
+def add_weight_options(parser: argparse.ArgumentParser) -> None:
+    """``--precision`` and ``--allow-other-task``, for every command that loads weights."""
+    from rim_tf.precision import INFERENCE_PRECISIONS
+
+    parser.add_argument("--precision", default="float32", choices=INFERENCE_PRECISIONS,
                         help="numeric precision: float32 (default), mixed_bfloat16 (fast on GPUs and CPUs "
                              "with AVX512-BF16/AMX only; ~10x slower where bfloat16 is emulated), or auto "
                              "(mixed_bfloat16 where it is fast)")
     parser.add_argument("--allow-other-task", action="store_true",
                         help="use weights whose sidecar says they were trained for another task")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress or information output")
 
 
 # --------------------------------------------------------------------------- weights
 def load_model(arg: Optional[str], default_name: str, precision: str = "float32", expect=None,
                allow_other_task: bool = False):
-    """``--weights`` -> ``(model, sidecar, path)`` through :mod:`rim_tf.shipped`, computing in
-    ``precision`` (see :func:`rim_tf.precision.with_precision`); weights of another experiment
-    than ``expect`` (default: ``default_name``'s) are refused unless ``allow_other_task``."""
-    from rim_tf.precision import with_precision
-    from rim_tf.shipped import check_task, load_weights, resolve_weights_path
+    """``--weights`` -> ``(model, sidecar, path)``: :func:`rim_tf.shipped.load_checked`."""
+    from rim_tf.shipped import load_checked
 
-    path = resolve_weights_path(arg, default_name)
-    model, sidecar = load_weights(path)
-    check_task(sidecar, path, expect or default_name, allow_other_task)
-    return with_precision(model, precision), sidecar, path
+    return load_checked(arg, default_name, expect=expect, allow_other_task=allow_other_task,
+                        precision=precision)
 
 
 def weights_summary(model, sidecar: dict, path) -> str:

@@ -49,7 +49,6 @@ SIDECAR_FILE = "model.json"
 CURVE_FILE = "curve.png"
 
 
-
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """``default`` (one device), ``mirrored`` (all local devices) or ``multi_worker``
     (a cluster described by ``TF_CONFIG``)."""
@@ -302,10 +301,10 @@ class Trainer:
         if history.exists():
             # rows written after the checkpoint (a killed run's lost interval) describe weights
             # that no longer exist; the resumed run writes them anew
-            rows = [line for line in history.read_text().splitlines() if line.strip()]
-            kept = [line for line in rows if json.loads(line)["iteration"] <= done]
+            rows = read_history(self.out_dir)
+            kept = [row for row in rows if row["iteration"] <= done]
             if len(kept) != len(rows):
-                atomic_write_text(history, "".join(line + "\n" for line in kept))
+                atomic_write_text(history, "".join(json.dumps(row) + "\n" for row in kept))
                 print(f"[rim_tf] --resume: dropped {len(rows) - len(kept)} history rows after "
                       f"iteration {done} (not covered by the checkpoint)", flush=True)
         print(f"[rim_tf] resumed from {Path(latest).name}: iteration {done}, "
@@ -384,7 +383,6 @@ class Trainer:
             (self.out_dir / HISTORY_FILE).write_text("")
             val_psnr, validated_at = validate_and_record(0), 0
             say(f"[rim_tf] validation PSNR before training: {val_psnr:.2f} dB")
-        stopped = "length"
         window = (time.perf_counter(), start)
         it = start
         loop_start = time.perf_counter()
@@ -427,7 +425,6 @@ class Trainer:
                 last_save = now
                 self.manager.save(checkpoint_number=it)
             if out_of_time:
-                stopped = "max_minutes"
                 say(f"[rim_tf] stopped after {c.max_minutes:g} minutes at iteration {it} of {total} "
                     f"(checkpoint saved; continue with --resume)")
                 break
@@ -441,7 +438,7 @@ class Trainer:
             val_psnr = validate_and_record(it)
         writer.flush()
         return self.export(val_psnr, num_train_patches=data.patches.train.num_patches,
-                           complete=stopped == "length" and it >= total)
+                           complete=it >= total)
 
     def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float) -> dict:
         """Patches/s of this session's loop: data, step, logging, validation and checkpoints
