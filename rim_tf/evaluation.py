@@ -48,7 +48,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from rim_tf.cli import add_weight_options
+from rim_tf.cli import add_weight_options, output_folder
 from rim_tf.inference import check_sigma255, check_steps
 from rim_tf.metrics import psnr, rgb2ycbcr, rgb2y, sr_psnr
 from rim_tf.operators import BicubicDownsample, add_gaussian_noise, quantization_noise_std, quantize_8bit
@@ -631,14 +631,14 @@ def _load(name: str, data_dir, limit, subset: Optional[int] = None) -> list:
     return _take(iter_test_set(name, data_dir), limit, subset)
 
 
-def combine_run_info(runs: Mapping) -> RunInfo:
+def combine_run_info(runs: Mapping, steps: Optional[int] = None) -> RunInfo:
     """One :class:`RunInfo` for a table made with several weights (``{label: (sidecar, weights)}``).
 
     The preset is shared if all agree (else ``"mixed: ..."``, which is a reduced budget
     unless all are ``paper``); patches seen only if all agree; each model is described in
     the notes.
     """
-    infos = {label: run_info(side, weights) for label, (side, weights) in runs.items()}
+    infos = {label: run_info(side, weights, steps=steps) for label, (side, weights) in runs.items()}
     if not infos:
         raise ValueError("no weights to describe")
     if len(infos) == 1:
@@ -705,7 +705,7 @@ def table1(model, sidecar, weights_label: str, *, testsets=("cbsd68",), sigma: f
                                  batch_size=batch_size, method="RIM", setting=setting, progress=progress)
         results.append(res)
         rows.append(ResultRow.from_per_image("RIM", _paper(1, "RIM", **q), res.psnr, setting=setting, note=note))
-    run = run_info(sidecar, weights_label)
+    run = run_info(sidecar, weights_label, steps=steps)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table1", "RGB denoising, sigma 25, 8-bit quantized (mean PSNR)", rows, run,
                   layout=_testset_layout,
@@ -788,7 +788,7 @@ def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), test
                     results.append(res)
                     rows.append(ResultRow.from_per_image(label, _paper(2, label, **cell), res.psnr,
                                                          setting=setting, note=note))
-    run = combine_run_info({label: (side, w) for label, (_, side, w) in models.items()})
+    run = combine_run_info({label: (side, w) for label, (_, side, w) in models.items()}, steps=steps)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table2", "Gray-scale denoising (mean PSNR)", rows, run, layout=_denoise_layout,
                   extra={"results": [r.to_dict() for r in results], "protocol": _DENOISE_PROTOCOL,
@@ -835,7 +835,7 @@ def table3(model, sidecar, weights_label: Optional[str], *, scales=(2, 3, 4), st
                       notes="No model (--weights none): only the bicubic baseline was computed; "
                             "the budget label does not apply")
     else:
-        run = run_info(sidecar, weights_label)
+        run = run_info(sidecar, weights_label, steps=steps)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table3", "Super-resolution on SelfExSR BSD100, Y channel (mean PSNR)", rows, run,
                   decimals=2, layout=_scale_layout,
@@ -966,7 +966,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
     if subset:
         parser.add_argument("--subset", type=int, default=None,
                             help="evaluate N images evenly spaced over the test set (first and last included)")
-    parser.add_argument("--out", default="results", help="output folder (default: results/)")
+    parser.add_argument("--out", default="results", type=output_folder,
+                        help="output folder (default: results/), checked before any work")
     parser.add_argument("--batch-size", type=int, default=4, help="images per batch (equal shapes only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_weight_options(parser)

@@ -28,6 +28,8 @@ from typing import Optional, Union
 
 import numpy as np
 
+from rim_tf.atomic import atomic_path, check_writable_file
+
 __all__ = [
     "Image",
     "ImageReadError",
@@ -50,6 +52,8 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Pillow modes converted to RGB on reading (their samples are not R, G, B).
 _CONVERT_TO_RGB = ("CMYK", "YCbCr", "LAB", "HSV", "RGBX")
 _CONVERT_TO_RGBA = ("RGBa", "PA")
+_TRANSPARENCY_MODE = {"P": "RGBA", "L": "LA", "RGB": "RGBA", "1": "LA"}
+"""Pillow modes whose ``transparency`` (palette entry or colour key) becomes an alpha channel."""
 
 
 class ImageReadError(ValueError):
@@ -139,11 +143,44 @@ def _read_png16(path: Path) -> np.ndarray:
                              "(damaged or truncated file?)") from err
 
 
+def _check_pixel_count(path: Path) -> None:
+    """Refuse, from the header alone, an image larger than Pillow's decompression-bomb limit
+    (about 179 Mpixel), which Pillow reports with an unhelpful message through imageio."""
+    import warnings
+
+    from PIL import Image as PILImage
+
+    limit = PILImage.MAX_IMAGE_PIXELS
+    if limit is None:
+        return
+    PILImage.MAX_IMAGE_PIXELS = None  # opening reads the header only; the size is judged here
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PILImage.open(path) as probe:
+                width, height = probe.size
+    except Exception:  # not Pillow's to judge: the reader below reports the real problem
+        return
+    finally:
+        PILImage.MAX_IMAGE_PIXELS = limit
+    limit = 2 * limit  # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that
+    if width * height > limit:
+        raise ImageReadError(f"{path} is {width}x{height} = {width * height / 1e6:.0f} Mpixel, more than "
+                             f"the {limit / 1e6:.0f} Mpixel this tool reads in one piece; split it into "
+                             "smaller images first")
+
+
 def _read_pillow(path: Path) -> np.ndarray:
     import imageio.v3 as iio
 
+    _check_pixel_count(path)
     with iio.imopen(path, "r", plugin="pillow") as file:
-        mode = file.metadata(index=0).get("mode")
+        metadata = file.metadata(index=0)
+        mode = metadata.get("mode")
+        if "transparency" in metadata and mode in _TRANSPARENCY_MODE:
+            # a palette or colour-key transparency (PNG tRNS, GIF): kept as an alpha channel,
+            # which the tools pass through, instead of being dropped by the palette expansion
+            return file.read(index=0, mode=_TRANSPARENCY_MODE[mode], rotate=True)
         if mode in _CONVERT_TO_RGB:
             return file.read(index=0, mode="RGB", rotate=True)
         if mode in _CONVERT_TO_RGBA:
@@ -251,8 +288,9 @@ def check_output_path(path: PathLike, *, bit_depth: int, has_alpha: bool = False
                       input_path: Optional[PathLike] = None) -> Path:
     """Check, before any work is done, that the result can be written to ``path``.
 
-    Refuses an unknown file ending, a folder that does not exist, the input file itself,
-    and combinations the format cannot hold (16 bits or alpha in a JPEG).
+    Refuses an unknown file ending, a folder that does not exist or cannot be written to,
+    the input file itself, and combinations the format cannot hold (16 bits or alpha in a
+    JPEG).
     """
     path = Path(path).expanduser()
     fmt = output_format(path)
@@ -261,6 +299,7 @@ def check_output_path(path: PathLike, *, bit_depth: int, has_alpha: bool = False
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"the output folder {parent} does not exist")
+    check_writable_file(path, "the output image")
     if input_path is not None and path.exists() and path.resolve() == Path(input_path).expanduser().resolve():
         raise ValueError(f"refusing to overwrite the input image {path}; choose another output name")
     if fmt == "JPEG" and _check_depth(bit_depth) == 16:
@@ -301,19 +340,21 @@ def write_image(path: PathLike, color: np.ndarray, *, bit_depth: int = 8,
         planes.append(alpha)
     pixels = from_unit_range(np.concatenate(planes, axis=-1), bit_depth)
     channels = pixels.shape[-1]
-    if fmt == "PNG" and bit_depth == 16:
-        import tensorflow as tf
+    data = pixels[..., 0] if channels == 1 else pixels
+    # written under a temporary name and renamed into place: a full disk or a kill half-way
+    # leaves an older file of that name whole and no truncated image behind
+    with atomic_path(path) as tmp:
+        if fmt == "PNG" and bit_depth == 16:
+            import tensorflow as tf
 
-        path.write_bytes(tf.io.encode_png(pixels).numpy())
-    elif fmt == "TIFF":
-        kwargs = {"photometric": "rgb" if channels >= 3 else "minisblack"}
-        if channels in (2, 4):
-            kwargs["extrasamples"] = ["unassalpha"]
-        data = pixels[..., 0] if channels == 1 else pixels
-        iio.imwrite(path, data, plugin="tifffile", **kwargs)
-    else:
-        data = pixels[..., 0] if channels == 1 else pixels
-        # JPEG: no chroma subsampling (4:4:4), so the colour detail of the result is kept
-        kwargs = {"quality": int(jpeg_quality), "subsampling": 0} if fmt == "JPEG" else {}
-        iio.imwrite(path, data, plugin="pillow", extension=path.suffix.lower(), **kwargs)
+            tmp.write_bytes(tf.io.encode_png(pixels).numpy())
+        elif fmt == "TIFF":
+            kwargs = {"photometric": "rgb" if channels >= 3 else "minisblack"}
+            if channels in (2, 4):
+                kwargs["extrasamples"] = ["unassalpha"]
+            iio.imwrite(tmp, data, plugin="tifffile", **kwargs)
+        else:
+            # JPEG: no chroma subsampling (4:4:4), so the colour detail of the result is kept
+            kwargs = {"quality": int(jpeg_quality), "subsampling": 0} if fmt == "JPEG" else {}
+            iio.imwrite(tmp, data, plugin="pillow", extension=path.suffix.lower(), **kwargs)
     return path

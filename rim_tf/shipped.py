@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Optional, Union
 
@@ -102,6 +103,9 @@ def load_weights(path: PathLike):
         raise FileNotFoundError(f"weights file not found: {path}")
     if path.suffix != ".keras":
         raise ValueError(f"weights must be a Keras 3 '.keras' file, got {path}")
+    if not zipfile.is_zipfile(path):  # Keras would call a damaged archive "File not found"
+        raise ValueError(f"weights file {path} is damaged: a .keras file is a zip archive and this "
+                         f"one is not ({path.stat().st_size:,} bytes; truncated or corrupt download?)")
     sidecar = _read_sidecar(path)
 
     import keras  # deferred: a missing file is reported without importing TensorFlow
@@ -219,16 +223,24 @@ def resolve_weights(arg: Optional[PathLike], default_name: str):
     return load_weights(resolve_weights_path(arg, default_name))
 
 
-def run_info(sidecar: Optional[dict], weights: Optional[str] = None, notes: str = ""):
+def run_info(sidecar: Optional[dict], weights: Optional[str] = None, notes: str = "",
+             steps: Optional[int] = None):
     """The :class:`rim_tf.report.RunInfo` that labels results of these weights.
 
     No sidecar (or one without ``preset``) gives the preset ``"unknown budget"``. A sidecar
     that says ``reduced_budget: true`` under the ``paper`` preset (a paper run stopped
     early) is labelled ``paper (reduced budget)``, so it is never taken for a full run.
+    ``steps``, the RIM steps the results were computed with, is noted when it differs from
+    the number the weights were trained with (a RIM run longer or shorter than trained is a
+    different experiment, section 3.3).
     """
     from rim_tf.report import RunInfo
 
     sidecar = sidecar or {}
+    trained = (sidecar.get("config") or {}).get("steps")
+    if steps is not None and isinstance(trained, int) and int(steps) != trained:
+        notes = (f"{notes}; " if notes else "") + (
+            f"run with {int(steps)} RIM steps; the weights were trained with {trained}")
     preset = sidecar.get("preset")
     if not isinstance(preset, str) or not preset:
         preset = UNKNOWN_BUDGET

@@ -27,7 +27,7 @@ import numpy as np
 
 
 def parse_args(argv=None):
-    from rim_tf.cli import add_weight_options
+    from rim_tf.cli import add_weight_options, output_file
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=("denoise", "superres"), default="denoise")
     parser.add_argument("--weights", default=None,
@@ -41,7 +41,7 @@ def parse_args(argv=None):
                         help="comma-separated steps to draw (default: 1, T/4, T/2, T)")
     parser.add_argument("--crop", type=int, default=0, help="draw only a centred square of this size (0: all)")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ and SelfExSR/")
-    parser.add_argument("--out", default=None, help="the PNG to write (default results/figure_steps_<task>.png)")
+    parser.add_argument("--out", default=None, type=output_file, help="the PNG to write (default results/figure_steps_<task>.png)")
     add_weight_options(parser)
     return parser.parse_args(argv)
 
@@ -122,6 +122,7 @@ def superres_panels(model, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    from rim_tf.atomic import atomic_write_text
     from rim_tf.evaluation import load_model_arg
     from rim_tf.plotting import plot_image_grid
     from rim_tf.shipped import run_info
@@ -146,7 +147,7 @@ def main(argv=None):
     record = {"task": args.task, "image": image_id, "weights": label, "preset": info.preset,
               "reduced_budget": info.reduced_budget, "steps": steps, "shown_steps": show,
               "observation_psnr": first[2], "step_psnr": curve, **setting}
-    out.with_suffix(".json").write_text(json.dumps(record, indent=2))
+    atomic_write_text(out.with_suffix(".json"), json.dumps(record, indent=2))
     print(f"{first[0]:>24s}: {first[2]:.2f} dB")
     for t, value in enumerate(curve, start=1):
         print(f"{'step %d' % t:>24s}: {value:.2f} dB")

@@ -14,7 +14,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.cli import add_weight_options
+from rim_tf.cli import add_weight_options, output_folder
 from rim_tf.evaluation import cli, figure4, finish, load_model_arg
 
 
@@ -31,7 +31,8 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=None, help="RIM steps (default: trained number)")
-    parser.add_argument("--out", default="results")
+    parser.add_argument("--out", default="results", type=output_folder,
+                        help="output folder (default: results/), checked before any work")
     add_weight_options(parser)
     return parser.parse_args(argv)
 

@@ -111,3 +111,102 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     assert target.read_text() == "old, whole" and list(tmp_path.iterdir()) == [target]
     atomic_write_text(target, json.dumps({"new": 1}))
     assert json.loads(target.read_text()) == {"new": 1} and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_write_that_fails_half_way_leaves_the_old_image_whole(tmp_path, monkeypatch, capsys):
+    """rim-denoise onto an existing output when the disk fills up half-way through the write."""
+    import errno
+
+    import imageio.v3 as iio
+
+    from rim_tf.cli.denoise import main
+
+    src = tmp_path / "in.png"
+    iio.imwrite(src, (np.random.default_rng(0).uniform(size=(24, 24)) * 255).astype(np.uint8))
+    out = tmp_path / "out.png"
+    out.write_bytes(src.read_bytes())
+    before = out.read_bytes()
+    real = iio.imwrite
+
+    def full_disk(path, data, **kwargs):
+        real(path, data, **kwargs)
+        Path(path).write_bytes(Path(path).read_bytes()[:40])  # half a file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(iio, "imwrite", full_disk)
+    code = main([str(src), "--sigma", "25", "-o", str(out), "--quiet"])
+    assert code == 1 and "No space left on device" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png", "out.png"]  # no temporary left
+
+
+# ------------------------------------------------------------------ one clear line for odd input
+def test_palette_transparency_becomes_alpha(tmp_path):
+    from PIL import Image as PILImage
+
+    from rim_tf.imageio_utils import read_image
+
+    gray = (np.arange(64).reshape(8, 8) * 4).astype(np.uint8)
+    PILImage.fromarray(gray).convert("P").save(tmp_path / "p.png", transparency=0)
+    image = read_image(tmp_path / "p.png")
+    assert image.alpha is not None and image.channels == 3
+    assert image.alpha.min() == 0.0 and image.alpha.max() == 1.0
+
+
+def test_a_huge_image_is_refused_from_its_header(tmp_path):
+    import struct
+    import zlib
+
+    from rim_tf.imageio_utils import ImageReadError, read_image
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)  # 400 Mpixel, 8-bit gray
+    (tmp_path / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                                        + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    with pytest.raises(ImageReadError, match="20000x20000 = 400 Mpixel.*split it"):
+        read_image(tmp_path / "huge.png")
+
+
+def test_a_damaged_keras_file_is_called_damaged(tmp_path):
+    from rim_tf.shipped import load_weights
+
+    good = REPO / "rim_tf" / "weights" / "denoise.keras"
+    bad = tmp_path / "model.keras"
+    bad.write_bytes(good.read_bytes()[:5000])  # a download cut short
+    with pytest.raises(ValueError, match="is damaged: a .keras file is a zip archive and this one is not"):
+        load_weights(bad)
+
+
+def test_a_complex_observation_without_its_operator_is_refused(model):
+    y = tf.complex(_image(), tf.zeros([1, 16, 16, 1]))
+    with pytest.raises(ValueError, match="complex measurement needs the operator"):
+        model(y, sigma=0.1)
+
+
+def test_a_patch_larger_than_the_images_is_named(fake_data, tmp_path):
+    from rim_tf.training import preset_config
+    from rim_tf.training.trainer import Trainer
+
+    with pytest.raises(ValueError, match="patch size 1000 is larger than the smallest image"):
+        Trainer(preset_config("denoise", "smoke", patch_size=1000), tmp_path, data_dir=fake_data,
+                progress=False)._data(0)
+
+
+def test_a_negative_projection_noise_is_one_line(capsys):
+    from rim_tf.training.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main("3task", ["--preset", "smoke", "--projection-sigma", "-1"])
+    assert exit_info.value.code == 2
+    assert "projection_sigma (the noise of the projection measurements) must be > 0" in capsys.readouterr().err
+
+
+def test_tables_say_when_the_steps_differ_from_training():
+    from rim_tf.shipped import run_info
+
+    sidecar = {"preset": "cpu", "patches_seen": 10, "config": {"steps": 10}}
+    assert "run with 20 RIM steps; the weights were trained with 10" in run_info(sidecar, steps=20).notes
+    assert "RIM steps" not in run_info(sidecar, steps=10).notes
+    assert "RIM steps" not in run_info(sidecar).notes

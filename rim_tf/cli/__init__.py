@@ -18,8 +18,8 @@ import sys
 from typing import Callable, Optional
 
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_SR_OVERLAP", "DEFAULT_TILE", "add_model_arguments", "cli_main",
-           "load_model", "log", "nonnegative_int", "positive_float", "positive_int", "trained_range", "warn",
-           "weights_summary"]
+           "load_model", "log", "nonnegative_int", "output_file", "output_folder", "positive_float",
+           "positive_int", "trained_range", "warn", "weights_summary"]
 
 # rim_tf.inference.DEFAULT_TILE / DEFAULT_OVERLAP / DEFAULT_SR_OVERLAP, repeated so that building
 # the parser does not import the inference module (tests/test_cli.py checks that they agree)
@@ -68,6 +68,29 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
     return value
+
+
+def output_folder(text: str) -> str:
+    """An argument type: a folder that exists or can be created, and can be written to (checked
+    at parse time, so that no work is lost to an output that cannot be written)."""
+    from rim_tf.atomic import check_writable_folder
+
+    try:
+        check_writable_folder(text, "the output folder")
+    except (OSError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def output_file(text: str) -> str:
+    """An argument type: a file whose folder exists and can be written to."""
+    from rim_tf.atomic import check_writable_file
+
+    try:
+        check_writable_file(text, "the output")
+    except (OSError, ValueError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
 
 
 def jpeg_quality(text: str) -> int:
@@ -165,7 +188,8 @@ def cli_main(parser: argparse.ArgumentParser, run: Callable, argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError, ImportError, IsADirectoryError, PermissionError) as err:
+    except (FileNotFoundError, FileExistsError, ValueError, ImportError, IsADirectoryError,
+            PermissionError) as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001

@@ -2,9 +2,9 @@
 
 ``checksums.json`` beside this module records the size and sha256 of every file of the
 two trees (``BSDS300`` and ``SelfExSR/BSD100``) as the official archives unpack, computed
-from the copies in ``/work/shared/data`` with::
+from a reference copy of the two trees with::
 
-    python -m rim_tf.data.manifest /work/shared/data
+    python -m rim_tf.data.manifest <data folder>
 
 A tree is verified against it file by file, so a download is accepted only when what
 arrived is byte-identical to those copies, whatever the archive around it looked like.
@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Optional
 
+from rim_tf.atomic import atomic_write_text
 from rim_tf.data.locate import CorruptDataError, DataNotFoundError, PathLike, how_to_get
 
 MANIFEST_PATH = Path(__file__).with_name("checksums.json")
@@ -122,7 +123,7 @@ def main(argv=None) -> None:
     }
     text = json.dumps(payload, indent=1, sort_keys=True)
     text = re.sub(r"\[\s+(\d+),\s+(\"[0-9a-f]+\")\s+\]", r"[\1, \2]", text)  # one file a line
-    Path(args.out).write_text(text + "\n")
+    atomic_write_text(args.out, text + "\n")
     print(f"wrote {args.out}: " + ", ".join(f"{k}: {len(v)} files" for k, v in datasets.items()))
 
 

@@ -207,6 +207,11 @@ def split_bsds300(
     validation set (``val`` is None).
     """
     n = len(ids)
+    small = min(images, key=lambda im: min(im.shape[:2])) if len(images) else None
+    if small is not None and patch_size > min(small.shape[:2]):
+        raise ValueError(f"patch size {patch_size} is larger than the smallest image "
+                         f"({small.shape[1]}x{small.shape[0]} pixels); choose --patch-size <= "
+                         f"{min(small.shape[:2])}")
     if not 0 <= val_images < n:
         raise ValueError(f"val_images must be in [0, {n - 1}], got {val_images}")
     rng = np.random.default_rng([seed, 0x5EED])

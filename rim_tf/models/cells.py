@@ -154,7 +154,11 @@ class RIMCell(_CellBase):
         # the (even) training patches, and a trained model diverges on such images.
         pad = size % 2
         if inputs.shape[1] is None or inputs.shape[1] % 2 or inputs.shape[2] is None or inputs.shape[2] % 2:
-            inputs = tf.pad(inputs, [[0, 0], [0, pad[0]], [0, pad[1]], [0, 0]], mode="SYMMETRIC")
+            # mirrored by one row and column, then cut to the even size: the same as a pad by
+            # the computed amount, but with constant paddings, so the graph's shape inference
+            # keeps the channel count (TFLite needs it to map the strided convolution)
+            inputs = tf.pad(inputs, [[0, 0], [0, 1], [0, 1], [0, 0]], mode="SYMMETRIC")
+            inputs = inputs[:, : size[0] + pad[0], : size[1] + pad[1], :]
         h = self.down(inputs)
         new_states = []
         if self.recurrent:

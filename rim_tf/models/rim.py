@@ -35,8 +35,12 @@ def _check_units(y: tf.Tensor, sigma, image_observation: bool) -> None:
     if y.dtype.is_integer or y.dtype == tf.bool:
         raise ValueError(f"the observation is a {y.dtype.name} tensor; the RIM works on float images "
                          f"scaled to [0, 1]: pass y.astype('float32') / 255 for 8-bit data")
-    if not image_observation or y.dtype.is_complex:
+    if not image_observation:
         return
+    if y.dtype.is_complex:
+        raise ValueError(f"the observation is a {y.dtype.name} tensor but no operator was given: a "
+                         f"complex measurement needs the operator that made it (e.g. "
+                         f"operator=FourierProjection(...)); denoising takes real images in [0, 1]")
     lo, hi = _IMAGE_RANGE
     hint = ("the RIM works on images scaled to [0, 1]; for 8-bit data divide the image by 255 "
             "(and give sigma on the same scale, e.g. 25/255)")

@@ -8,6 +8,7 @@ import sys
 import typing
 from pathlib import Path
 
+from rim_tf.atomic import check_writable_folder
 from rim_tf.training.config import PRESETS, RESUMABLE_CHANGES, TrainConfig, preset_config
 
 _FIXED = {"experiment", "preset"}
@@ -118,6 +119,10 @@ def main(experiment: str, argv=None, description: str = "") -> dict:
     args = parser.parse_args(argv)
     model = args.model or ("atrous" if experiment == "superres" else "rim")
     out = args.out or f"runs/{experiment}-{model}-{args.preset or DEFAULT_PRESET}"
+    try:  # before any work: a run folder that cannot be written would lose the whole run
+        check_writable_folder(out, "the run folder (--out)")
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
     saved = None
     if args.resume and (Path(out) / "config.json").exists():
         try:
@@ -141,12 +146,13 @@ def main(experiment: str, argv=None, description: str = "") -> dict:
 
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    from rim_tf.training.lock import RunFolderInUse
     from rim_tf.training.trainer import Trainer  # heavy imports after argument checking
 
     trainer = Trainer(config, out, data_dir=args.data_dir, progress=not args.no_progress)
     try:
         sidecar = trainer.train(resume=args.resume)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, RunFolderInUse) as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2)
     val = sidecar["val_psnr"]

@@ -18,6 +18,7 @@ Results of the reduced presets are labelled "REDUCED BUDGET" wherever they are s
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -135,6 +136,9 @@ class TrainConfig:
         for r in self.measurement_ratios:
             if not 0 < r <= 1:
                 raise ValueError(f"measurement ratios must lie in (0, 1], got {r}")
+        if not (math.isfinite(self.projection_sigma) and self.projection_sigma > 0):
+            raise ValueError(f"projection_sigma (the noise of the projection measurements) must be > 0, "
+                             f"got {self.projection_sigma}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; choose one of {PRECISIONS}")
         if self.strategy not in STRATEGIES:

@@ -16,6 +16,10 @@ graph). What it guarantees:
   its index file atomically, so a run killed at any moment (SIGKILL) leaves the previous
   checkpoint intact; the final ``.keras`` model and its sidecar are written to temporary
   names and renamed into place.
+* **Locked.** A run holds ``<out>/.lock`` (its pid) while it trains; a second run into the
+  same folder refuses to start, and a lock left by a process that has ended is removed.
+* **Damage-tolerant resume.** A checkpoint that cannot be restored is named and the next
+  older one is used; history rows after the restored iteration are dropped.
 * **Honest records.** ``model.json`` beside ``model.keras`` holds the preset, every setting,
   iterations, patches seen, wall time, validation PSNR and package versions; presets other
   than ``paper`` are marked ``reduced_budget``.
@@ -42,6 +46,7 @@ from rim_tf.training.campaign import HISTORY_FILE, read_history
 from rim_tf.precision import resolve_precision
 from rim_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
+from rim_tf.training.lock import run_lock
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -275,7 +280,7 @@ class Trainer:
     # ------------------------------------------------------------------ run
     def _check_out_dir(self, resume: bool) -> None:
         config_path = self.out_dir / CONFIG_FILE
-        if self.manager.latest_checkpoint and not resume:
+        if self.checkpoint_candidates() and not resume:
             raise ValueError(f"{self.out_dir} already holds checkpoints of a run: pass --resume to "
                              f"continue it, or choose another output folder")
         if resume and config_path.exists():
@@ -286,16 +291,51 @@ class Trainer:
                 raise ValueError(f"--resume with different settings than the run in {self.out_dir}: "
                                  + ", ".join(f"{k}: {saved.get(k)!r} -> {now[k]!r}" for k in changed))
 
+    def checkpoint_candidates(self) -> list:
+        """Every checkpoint of the run, newest first: those of the index file and any others whose
+        files are present (``ckpt-<iteration>.index``), so that a lost or damaged index loses
+        nothing."""
+        found = {}
+        for path in list(self.manager.checkpoints) + [
+                str(f.with_suffix("")) for f in (self.out_dir / "checkpoints").glob("ckpt-*.index")]:
+            number = Path(path).name.rsplit("-", 1)[-1]
+            if number.isdigit():
+                found[int(number)] = path
+        return [found[n] for n in sorted(found, reverse=True)]
+
     def _restore(self, resume: bool) -> None:
-        """Restore the latest checkpoint (``resume``) and drop history rows it does not cover."""
+        """Restore the newest checkpoint that loads (``resume``) and drop history rows it does not
+        cover. A damaged checkpoint is named and the next older one tried."""
         if not resume:
             return
-        latest = self.manager.latest_checkpoint
-        if not latest:
+        candidates = self.checkpoint_candidates()
+        if not candidates:
             print(f"[rim_tf] --resume: {self.out_dir} holds no checkpoint yet; starting from "
                   f"iteration 0", flush=True)
             return
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
+        if not self.manager.checkpoints:  # TensorFlow ignores an unreadable index with a warning
+            print(f"[rim_tf] --resume: the checkpoint index {self.out_dir / 'checkpoints' / 'checkpoint'} "
+                  f"is missing or unreadable; using the checkpoint files themselves",
+                  file=sys.stderr, flush=True)
+        latest = None
+        for path in candidates:
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except Exception as err:  # DataLossError, IndexError, assertion...: many kinds
+                detail = getattr(err, "message", None) or str(err)
+                print(f"[rim_tf] --resume: checkpoint {path} cannot be restored ({type(err).__name__}: "
+                      f"{detail.splitlines()[0][:200] if detail else 'no detail'}); trying an older one",
+                      file=sys.stderr, flush=True)
+                continue
+            latest = path
+            break
+        if latest is None:
+            raise ValueError(f"--resume: none of the {len(candidates)} checkpoint(s) in "
+                             f"{self.out_dir / 'checkpoints'} can be restored (all damaged); move the "
+                             f"folder away to start the run again")
+        if latest != candidates[0]:
+            print(f"[rim_tf] --resume: fell back to {Path(latest).name}, the newest checkpoint that "
+                  f"loads", file=sys.stderr, flush=True)
         done = int(self.iteration.numpy())
         history = self.out_dir / HISTORY_FILE
         if history.exists():
@@ -334,6 +374,10 @@ class Trainer:
         of wall time, whichever comes first, so a killed run loses at most that much.
         """
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        with run_lock(self.out_dir):  # one training process per run folder
+            return self._train(resume)
+
+    def _train(self, resume: bool) -> dict:
         self._check_out_dir(resume)
         self._restore(resume)
         atomic_write_text(self.out_dir / CONFIG_FILE, json.dumps(self.config.to_dict(), indent=2))
