@@ -50,7 +50,8 @@ from tqdm.auto import tqdm
 
 from rim_tf.cli import add_weight_options, output_folder
 from rim_tf.inference import check_sigma255, check_steps
-from rim_tf.metrics import psnr, rgb2ycbcr, rgb2y, sr_psnr
+from rim_tf.color import rgb2y, rgb2ycbcr
+from rim_tf.metrics import psnr, sr_psnr
 from rim_tf.operators import BicubicDownsample, add_gaussian_noise, quantization_noise_std, quantize_8bit
 from rim_tf.shipped import check_channels, run_info
 from rim_tf.report import ResultRow, RunInfo, write_results
@@ -549,8 +550,7 @@ def evaluate_patches(models: Mapping, patches, degradation, *, steps: int, ids=N
             operator = degradation.operator(example)
             x_np = x.numpy()
             for name, model in models.items():
-                x0 = tf.clip_by_value(operator.initial_estimate(example["y"]),
-                                      model.link_eps, 1.0 - model.link_eps).numpy()
+                x0 = model.initial_estimate(example["y"], operator).numpy()
                 t0 = time.perf_counter()
                 out = model(example["y"], operator=operator, sigma=example["sigma"], steps=steps).numpy()
                 seconds[name] += time.perf_counter() - t0

@@ -40,7 +40,7 @@ from rim_tf.operators.bicubic import BicubicDownsample
 from rim_tf.operators.noise import quantization_noise_std
 
 __all__ = ["DENOISING_EXPERIMENTS", "FORMATS", "WEIGHT_TYPES", "ExportResult", "LiteRTModel",
-           "export_model", "serving_module"]
+           "compare_variants", "export_model", "serving_module"]
 
 FORMATS = ("savedmodel", "tflite")
 WEIGHT_TYPES = ("float32", "float16", "int8")
@@ -256,3 +256,60 @@ class LiteRTModel:
         runner = self.interpreter.get_signature_runner(signature)
         arrays = {k: np.asarray(v, dtype=np.float32) for k, v in inputs.items()}
         return runner(**arrays)["estimate"]
+
+
+# =========================================================================== measured variants
+def _timed(fn, repeats: int = 1):
+    import time
+
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def compare_variants(model, sidecar, cases, workdir, *, weight_types: Sequence[str] = WEIGHT_TYPES,
+                     steps: Optional[int] = None, scales: Optional[Sequence[int]] = None,
+                     lr_size: Tuple[int, int] = DEFAULT_LR_SIZE, threads: Optional[int] = None,
+                     progress: bool = True) -> dict:
+    """Export every weight type to ``workdir`` and score each on ``cases`` beside TensorFlow.
+
+    ``cases`` are ``(signature, inputs, score)``: ``inputs`` the signature's keyword arrays,
+    ``score(estimate) -> PSNR``. Returns ``{variant: {size_bytes, mean_psnr, psnr_change_db,
+    max_abs_difference, seconds_per_image}}``; the reference row ``"tensorflow"`` runs the same
+    serving function (the Keras model in a TensorFlow graph, as the SavedModel does).
+    Seconds are the best of one warm call per image.
+    """
+    from tqdm.auto import tqdm
+
+    workdir = Path(workdir)
+    functions = serving_module(model, sidecar, steps=steps, scales=scales, lr_size=lr_size).functions()
+    reference, psnrs, seconds = [], [], []
+    for signature, inputs, score in tqdm(cases, desc="tensorflow", disable=not progress):
+        args = {k: tf.constant(v) for k, v in inputs.items()}
+        functions[signature](**args)  # traced and warm
+        out, sec = _timed(lambda: functions[signature](**args)["estimate"].numpy())
+        reference.append(out)
+        psnrs.append(score(out))
+        seconds.append(sec)
+    rows = {"tensorflow": {"size_bytes": None, "mean_psnr": float(np.mean(psnrs)), "psnr_change_db": 0.0,
+                           "max_abs_difference": 0.0, "seconds_per_image": float(np.mean(seconds))}}
+    for weight_type in weight_types:
+        result = export_model(model, sidecar, workdir / f"{weight_type}.tflite", weight_type=weight_type,
+                              steps=steps, scales=scales, lr_size=lr_size)
+        lite = LiteRTModel(result.path, threads=threads)
+        psnrs, seconds, diffs = [], [], []
+        for (signature, inputs, score), ref in tqdm(list(zip(cases, reference)), desc=weight_type,
+                                                    disable=not progress):
+            lite(signature, **inputs)  # resized and warm
+            out, sec = _timed(lambda: lite(signature, **inputs))
+            psnrs.append(score(out))
+            seconds.append(sec)
+            diffs.append(float(np.abs(out - ref).max()))
+        rows[f"tflite-{weight_type}"] = {
+            "size_bytes": result.size_bytes, "mean_psnr": float(np.mean(psnrs)),
+            "psnr_change_db": float(np.mean(psnrs)) - rows["tensorflow"]["mean_psnr"],
+            "max_abs_difference": float(max(diffs)), "seconds_per_image": float(np.mean(seconds))}
+    return rows

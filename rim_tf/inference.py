@@ -42,7 +42,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from rim_tf.imresize import imresize
-from rim_tf.metrics import YCBCR_MATRIX, YCBCR_OFFSET
+from rim_tf.color import rgb_to_ycbcr, ycbcr_to_rgb  # noqa: F401  (part of this module's API)
 from rim_tf.operators import BicubicDownsample, Identity, quantization_noise_std
 
 __all__ = [
@@ -89,9 +89,6 @@ of the cell's reach. Measured with a trained ``cpu``-preset SR RIM (300 iteratio
 steps) as above: at x3, overlap 24 / 48 / 72 / 96 gave 6e-3 / 4e-4 / 2e-5 / 5e-7 at 10
 steps and 1e-2 / 2e-3 / 5e-4 / 5e-5 at 20 steps; at x2 and x4, 96 gave 1e-6 and 6e-7
 (10 steps)."""
-
-# MATLAB rgb2ycbcr (ITU-R BT.601 studio range), the matrix of rim_tf.metrics.rgb2ycbcr
-_YCBCR_INV = np.linalg.inv(YCBCR_MATRIX)
 
 # Donoho's constant: the median of |N(0, 1)| is 0.6745, so median(|d|) / 0.6745 estimates sigma.
 _MAD_TO_SIGMA = 0.6744897501960817
@@ -268,23 +265,7 @@ def _call(model, y, operator, sigma01, steps, all_steps) -> np.ndarray:
     return out.numpy() if all_steps else out[-1].numpy()
 
 
-# =========================================================================== colour
-def rgb_to_ycbcr(rgb) -> np.ndarray:
-    """MATLAB ``rgb2ycbcr`` on float RGB in ``[0, 1]``: float Y, Cb, Cr divided by 255.
-
-    ``Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255`` etc., as
-    :func:`rim_tf.metrics.rgb2ycbcr` does for float input (no range check here).
-    """
-    rgb = np.asarray(rgb, np.float64)
-    return ((rgb @ YCBCR_MATRIX.T + YCBCR_OFFSET) / 255.0).astype(np.float32)
-
-
-def ycbcr_to_rgb(ycbcr) -> np.ndarray:
-    """MATLAB ``ycbcr2rgb`` on float input: the exact inverse of :func:`rgb_to_ycbcr` (not clipped)."""
-    ycbcr = np.asarray(ycbcr, np.float64)
-    return ((ycbcr * 255.0 - YCBCR_OFFSET) @ _YCBCR_INV.T).astype(np.float32)
-
-
+# =========================================================================== up-sampling
 def bicubic_upscale(image, scale: int) -> np.ndarray:
     """MATLAB ``imresize(image, scale, 'bicubic')`` of float ``[h, w, C]`` -> ``[s h, s w, C]``."""
     arr = np.asarray(image, np.float32)

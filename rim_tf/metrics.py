@@ -1,4 +1,4 @@
-"""Image-quality metrics and the colour conversions of the paper's evaluation protocols.
+"""Image-quality metrics of the paper's evaluation protocols (colours: :mod:`rim_tf.color`).
 
 Everything here is evaluation code: it runs in numpy float64 on host arrays, so that
 the numbers we compare against the paper's tables do not depend on float32 round-off.
@@ -10,15 +10,15 @@ Conventions
   axis is added: ``[N, H, W]`` or ``[N, H, W, C]``.
 * ``data_range`` is never guessed: PSNR and SSIM take it as a required keyword, ``1.0``
   for images in ``[0, 1]`` and ``255`` for 8-bit images.
-* The colour conversions follow MATLAB, because the paper's test sets and baselines were
-  made with MATLAB: ``rgb2gray`` (the 68-image gray test set of Roth and Black) and
-  ``rgb2ycbcr`` (the Y-channel protocol of Huang et al. for super-resolution).
-  As in MATLAB, the output has the class of the input: uint8 in, rounded uint8 out.
+* The colour conversions (MATLAB ``rgb2gray``, ``rgb2ycbcr``) live in :mod:`rim_tf.color`;
+  they are re-exported here for older imports.
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+
+from rim_tf.color import YCBCR_MATRIX, YCBCR_OFFSET, rgb2gray, rgb2y, rgb2ycbcr  # noqa: F401  (re-exported)
 
 __all__ = [
     "psnr",
@@ -31,19 +31,6 @@ __all__ = [
     "YCBCR_MATRIX",
     "YCBCR_OFFSET",
 ]
-
-# MATLAB rgb2ycbcr (ITU-R BT.601), for R, G, B in [0, 1] and Y, Cb, Cr in [0, 255].
-YCBCR_MATRIX = np.array(
-    [
-        [65.481, 128.553, 24.966],
-        [-37.797, -74.203, 112.0],
-        [112.0, -93.786, -18.214],
-    ]
-)
-YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
-
-# MATLAB rgb2gray: the first row of the inverse of MATLAB's NTSC (YIQ) matrix.
-_GRAY_WEIGHTS = np.array([0.298936021, 0.587043074, 0.114020904])
 
 _INTEGER_RANGES = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
@@ -204,61 +191,6 @@ def ssim(
         ]
     )
     return values if batch else float(values[0])
-
-
-# --------------------------------------------------------------------------- colour
-def _round_to_uint8(x: np.ndarray) -> np.ndarray:
-    """MATLAB's conversion of a double to uint8: round half away from zero, saturate."""
-    return np.clip(np.floor(x + 0.5), 0, 255).astype(np.uint8)
-
-
-def _rgb_input(rgb, name: str) -> np.ndarray:
-    arr = _to_numpy(rgb, name)
-    if arr.ndim < 3 or arr.shape[-1] != 3:
-        raise ValueError(f"{name}: expected RGB images [..., H, W, 3], got shape {arr.shape}")
-    if arr.dtype == np.uint16:
-        raise ValueError(f"{name}: uint16 is not supported; pass uint8 or float in [0, 1]")
-    if arr.dtype != np.uint8:
-        lo, hi = float(arr.min()), float(arr.max())
-        if lo < 0 or hi > 1:
-            raise ValueError(
-                f"{name}: float RGB must lie in [0, 1] (MATLAB convention), got [{lo:g}, {hi:g}]"
-            )
-    return arr
-
-
-def rgb2ycbcr(rgb) -> np.ndarray:
-    """MATLAB ``rgb2ycbcr`` (BT.601, studio range), on ``[..., H, W, 3]`` images.
-
-    ``Y = 16 + 65.481 R + 128.553 G + 24.966 B`` with ``R, G, B`` in ``[0, 1]`` and
-    ``Y`` in ``[16, 235]`` (``Cb``, ``Cr`` in ``[16, 240]``). As in MATLAB:
-    uint8 input gives uint8 output, rounded (white -> 235, black -> 16);
-    float input in ``[0, 1]`` gives float output divided by 255 (Y in ``[16/255, 235/255]``).
-    """
-    arr = _rgb_input(rgb, "rgb2ycbcr input")
-    if arr.dtype == np.uint8:
-        ycbcr = arr.astype(np.float64) @ (YCBCR_MATRIX.T / 255.0) + YCBCR_OFFSET
-        return _round_to_uint8(ycbcr)
-    ycbcr = arr.astype(np.float64) @ YCBCR_MATRIX.T + YCBCR_OFFSET
-    return (ycbcr / 255.0).astype(arr.dtype)
-
-
-def rgb2y(rgb) -> np.ndarray:
-    """The Y (luma) channel of :func:`rgb2ycbcr`, shape ``[..., H, W]``."""
-    return rgb2ycbcr(rgb)[..., 0]
-
-
-def rgb2gray(rgb) -> np.ndarray:
-    """MATLAB ``rgb2gray``: ``0.298936021 R + 0.587043074 G + 0.114020904 B``.
-
-    uint8 in, rounded uint8 out (this is how the 68-image gray test set was made);
-    float in ``[0, 1]`` in, float out. Shape ``[..., H, W, 3]`` -> ``[..., H, W]``.
-    """
-    arr = _rgb_input(rgb, "rgb2gray input")
-    gray = arr.astype(np.float64) @ _GRAY_WEIGHTS
-    if arr.dtype == np.uint8:
-        return _round_to_uint8(gray)
-    return gray.astype(arr.dtype)
 
 
 # --------------------------------------------------------------------------- protocol

@@ -72,6 +72,22 @@ def test_untrained_rim_keeps_its_initial_estimate():
     np.testing.assert_allclose(out, np.broadcast_to(y.numpy(), out.shape), atol=1e-5)
 
 
+def test_initial_estimate_is_the_operators_clipped_into_the_link():
+    from rim_tf.operators import BicubicDownsample
+
+    model = build_rim(1, **TINY)
+    y = tf.constant([[[[0.0], [0.5]], [[1.0], [1.7]]]])
+    np.testing.assert_allclose(model.initial_estimate(y).numpy()[0, ..., 0],
+                               [[model.link_eps, 0.5], [1 - model.link_eps, 1 - model.link_eps]], rtol=1e-6)
+    lr = tf.random.uniform([1, 6, 5, 1], 0.2, 0.8, seed=1)
+    op = BicubicDownsample(2, hr_size=(12, 10))
+    x0 = model.initial_estimate(lr, op)
+    np.testing.assert_allclose(x0.numpy(), np.clip(op.initial_estimate(lr).numpy(), model.link_eps,
+                                                   1 - model.link_eps), rtol=1e-6)
+    # it is where the untrained iteration stays (see the test above)
+    np.testing.assert_allclose(model(lr, operator=op, sigma=0.1, steps=2)[-1].numpy(), x0.numpy(), atol=1e-4)
+
+
 @pytest.mark.parametrize("kind", list(BUILDERS))
 def test_keras_round_trip(kind, tmp_path):
     model = BUILDERS[kind](3)

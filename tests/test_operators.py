@@ -4,8 +4,9 @@ import pytest
 import tensorflow as tf
 
 from rim_tf.imresize import imresize
+from rim_tf.operators.checks import inner_product
 from rim_tf.operators import (BicubicDownsample, FourierProjection, Identity, Inpainting,
-                              MatrixProjection, add_gaussian_noise, gaussian_noise,
+                              MatrixProjection, adjointness_test, add_gaussian_noise, gaussian_noise,
                               quantization_noise_std, quantize_8bit, random_pixel_mask,
                               sample_fourier_rows, sample_matrix, split_seed)
 
@@ -13,60 +14,48 @@ SEED = tf.constant([3, 14], tf.int32)
 SHAPE = (6, 5, 2)  # tiny H, W, C: n = 60
 
 
-def _inner(a, b):
-    """Real inner product; for complex tensors the real part of <a, b> = sum(conj(a) b)."""
-    a, b = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
-    if a.dtype.is_complex:
-        return float(tf.math.real(tf.reduce_sum(tf.math.conj(a) * b)))
-    return float(tf.reduce_sum(tf.cast(a, tf.float64) * tf.cast(b, tf.float64)))
-
-
-def _assert_adjoint(op, x, rng):
-    ax = op.forward(x)
-    if ax.dtype.is_complex:
-        y = tf.complex(rng.standard_normal(ax.shape).astype(np.float32),
-                       rng.standard_normal(ax.shape).astype(np.float32))
-    else:
-        y = tf.constant(rng.standard_normal(ax.shape).astype(np.float32))
-    aty = op.adjoint(y)
-    assert aty.shape == x.shape and aty.dtype == tf.float32
-    lhs, rhs = _inner(ax, y), _inner(x, aty)
-    scale = np.sqrt(_inner(ax, ax) * _inner(y, y))
-    assert abs(lhs - rhs) <= 1e-5 * scale, (lhs, rhs)
-
-
 def _images(rng, batch=3, shape=SHAPE):
     return tf.constant(rng.standard_normal((batch,) + shape).astype(np.float32))
 
 
 # ---------------------------------------------------------------------------------------
-# Dot-product tests: <A x, y> == <x, A^T y>.
+# Every operator of the project, in one list: dot-product (<A x, y> == <x, A^T y>), shape,
+# dtype and tf.function checks, by the public helper users run on their own operators.
 
-def test_identity_adjoint(rng):
-    _assert_adjoint(Identity(), _images(rng), rng)
-
-
-@pytest.mark.parametrize("ensemble", ["gaussian", "binary"])
-def test_matrix_projection_adjoint(rng, ensemble):
-    matrix = sample_matrix(ensemble, 3, 17, SHAPE, SEED)
-    _assert_adjoint(MatrixProjection(matrix, SHAPE), _images(rng), rng)
-
-
-@pytest.mark.parametrize("shape", [SHAPE, (8, 8, 1)])
-def test_fourier_projection_adjoint(rng, shape):
-    rows = sample_fourier_rows(3, 23, shape, SEED)
-    _assert_adjoint(FourierProjection(rows, shape), _images(rng, shape=shape), rng)
-
-
-def test_inpainting_adjoint(rng):
-    mask = random_pixel_mask(3, 6, 5, 0.4, SEED)
-    _assert_adjoint(Inpainting(mask), _images(rng), rng)
+OPERATORS = [
+    ("identity", lambda: Identity(), (3,) + SHAPE),
+    ("gaussian projection", lambda: MatrixProjection(sample_matrix("gaussian", 3, 17, SHAPE, SEED), SHAPE),
+     (3,) + SHAPE),
+    ("binary projection", lambda: MatrixProjection(sample_matrix("binary", 3, 17, SHAPE, SEED), SHAPE),
+     (3,) + SHAPE),
+    ("fourier projection", lambda: FourierProjection(sample_fourier_rows(3, 23, SHAPE, SEED), SHAPE),
+     (3,) + SHAPE),
+    ("fourier projection, square", lambda: FourierProjection(sample_fourier_rows(3, 23, (8, 8, 1), SEED),
+                                                             (8, 8, 1)), (3, 8, 8, 1)),
+    ("inpainting", lambda: Inpainting(random_pixel_mask(3, 6, 5, 0.4, SEED)), (3,) + SHAPE),
+] + [(f"bicubic x{scale} {hr}", lambda s=scale, h=hr: BicubicDownsample(s, hr_size=h), (3,) + hr + (3,))
+     for scale, hr in [(2, (12, 10)), (3, (12, 9)), (4, (16, 12)), (2.5, (11, 9)), (3, (13, 10))]]
 
 
-@pytest.mark.parametrize("scale,hr", [(2, (12, 10)), (3, (12, 9)), (4, (16, 12)),
-                                      (2.5, (11, 9)), (3, (13, 10))])
-def test_bicubic_downsample_adjoint(rng, scale, hr):
-    _assert_adjoint(BicubicDownsample(scale, hr_size=hr), _images(rng, shape=hr + (3,)), rng)
+@pytest.mark.parametrize("name,make,x_shape", OPERATORS, ids=[o[0] for o in OPERATORS])
+def test_every_operator_is_adjoint_and_works_in_graphs(name, make, x_shape):
+    assert adjointness_test(make(), x_shape, seed=1) <= 1e-5
+
+
+def test_adjointness_test_catches_a_wrong_adjoint():
+    class Scaled(Identity):
+        def adjoint(self, y):
+            return 2.0 * tf.convert_to_tensor(y)  # should be 1 x y
+
+    with pytest.raises(AssertionError, match="the adjoint is not the transpose of forward"):
+        adjointness_test(Scaled(), (2, 4, 4, 1))
+
+    class Cropping(Identity):
+        def adjoint(self, y):
+            return tf.convert_to_tensor(y)[:, 1:]
+
+    with pytest.raises(AssertionError, match="adjoint returns shape"):
+        adjointness_test(Cropping(), (2, 4, 4, 1))
 
 
 # ---------------------------------------------------------------------------------------
@@ -115,7 +104,7 @@ def test_all_rows_of_fourier_preserve_energy_like_the_other_ensembles(rng):
     x = _images(rng, batch=1, shape=(8, 8, 1))
     rows = tf.range(64)[None]
     ax = FourierProjection(rows, (8, 8, 1)).forward(x)
-    np.testing.assert_allclose(_inner(ax, ax) / 64, _inner(x, x), rtol=1e-5)
+    np.testing.assert_allclose(inner_product(ax, ax) / 64, inner_product(x, x), rtol=1e-5)
 
 
 def test_operators_build_inside_tf_function(rng):

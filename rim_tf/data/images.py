@@ -15,7 +15,7 @@ import imageio.v3 as iio
 import numpy as np
 
 from rim_tf.data.locate import CorruptDataError, PathLike
-from rim_tf.metrics import rgb2gray, rgb2y
+from rim_tf.color import rgb2gray, rgb2y
 
 COLOR_MODES = ("rgb", "gray", "y")
 """``rgb``: the decoded RGB image. ``gray``: MATLAB ``rgb2gray`` rounded to uint8, the

@@ -126,7 +126,12 @@ class RIM(keras.Model):
     def channels(self) -> int:
         return self.cell.channels
 
-    def _initial_eta(self, y, operator, x_init):
+    def initial_estimate(self, y, operator: LinearOperator | None = None, x_init=None) -> tf.Tensor:
+        """``x_0``, the image the iteration starts from: the operator's initial estimate
+        (the adjoint, or bicubic up-sampling for super-resolution) or ``x_init``, clipped into
+        ``[link_eps, 1 - link_eps]`` so that ``eta_0 = logit(x_0)`` is finite (section 2).
+        Evaluation reports it as "step 0" and training logs it beside the estimates."""
+        operator = operator if operator is not None else Identity()
         if x_init is None:
             x_init = operator.initial_estimate(y)
         x_init = tf.convert_to_tensor(x_init, dtype=tf.float32)
@@ -140,8 +145,11 @@ class RIM(keras.Model):
                 f"this model restores {self.channels}-channel images, but the input has "
                 f"{x_init.shape[-1]} channels"
             )
-        x_init = tf.clip_by_value(x_init, self.link_eps, 1.0 - self.link_eps)
-        return tf.math.log(x_init) - tf.math.log1p(-x_init)  # logit
+        return tf.clip_by_value(x_init, self.link_eps, 1.0 - self.link_eps)
+
+    def _initial_eta(self, y, operator, x_init):
+        x0 = self.initial_estimate(y, operator, x_init)
+        return tf.math.log(x0) - tf.math.log1p(-x0)  # logit
 
     def call(self, y, operator: LinearOperator | None = None, sigma=1.0, x_init=None,
              steps: int | None = None, training=None):

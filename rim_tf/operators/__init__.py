@@ -1,6 +1,7 @@
 """Forward models (linear operators) of the paper's tasks."""
 from rim_tf.operators.base import Identity, LinearOperator
 from rim_tf.operators.bicubic import BicubicDownsample
+from rim_tf.operators.checks import adjointness_test
 from rim_tf.operators.inpainting import Inpainting, random_pixel_mask
 from rim_tf.operators.noise import (add_gaussian_noise, gaussian_noise, quantization_noise_std,
                                     quantize_8bit, split_seed)
@@ -9,6 +10,7 @@ from rim_tf.operators.projections import (ENSEMBLES, FourierProjection, MatrixPr
 
 __all__ = [
     "LinearOperator",
+    "adjointness_test",
     "Identity",
     "BicubicDownsample",
     "Inpainting",

@@ -266,7 +266,7 @@ class Trainer:
             if panels is None and writer is not None and self.config.log_images:
                 k = self.config.log_images
                 operator = self._degradation_of[self._task_id(batch)].operator(batch)
-                start = tf.clip_by_value(operator.initial_estimate(batch["y"]), 0.0, 1.0)
+                start = self.model.initial_estimate(batch["y"], operator)
                 panels = tf.concat([start[:k], final[:k], batch["x"][:k]], axis=2)
         value = float(np.mean(np.concatenate(values)))
         if writer is not None:
