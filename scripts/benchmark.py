@@ -3,7 +3,8 @@
 
 Prints the cell's parameter count, the model FLOPs per training patch, the measured
 patches/s of the Keras RIM and of the same network in plain TensorFlow, and the
-model-FLOP utilisation (MFU) against this machine's measured float32 matmul rate.
+model-FLOP utilisation (MFU) against this machine's measured matmul rate in the model's
+precision (float32, or bfloat16 for mixed_bfloat16).
 
     python scripts/benchmark.py                      # paper size: 32x32, batch 32, 20 steps
     python scripts/benchmark.py --gru-features 64    # the reduced width of the cpu presets
@@ -119,11 +120,13 @@ def paper_size(args) -> dict:
     runs = [("keras RIM", benchmark.keras_rim_throughput)]
     if not args.skip_plain:
         runs.append(("plain TF", benchmark.plain_rim_throughput))
+    # utilisation against the matmul rate of the precision the convolutions run in
+    reference, which = (bf16, "bfloat16") if args.precision == "mixed_bfloat16" else (peak, "float32")
     for name, fn in runs:
         t = fn(model, **kw)
-        mfu = t.patches_per_s * flops / 1e9 / peak
+        mfu = t.patches_per_s * flops / 1e9 / reference
         print(f"{name:10s}: {t.patches_per_s:7.2f} patches/s  ({t.seconds_per_iteration:.2f} s/iteration, "
-              f"first call {t.compile_seconds:.1f} s)  MFU {100 * mfu:.0f}% of matmul rate")
+              f"first call {t.compile_seconds:.1f} s)  MFU {100 * mfu:.0f}% of the {which} matmul rate")
         results[name] = {**t.__dict__, "mfu": mfu}
     return results
 

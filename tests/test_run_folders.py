@@ -141,3 +141,51 @@ def test_an_unwritable_image_output_is_refused_before_denoising(tmp_path):
                    "-o", "/proc/x.png"])
     assert result.returncode == 2 and "cannot write" in result.stderr
     assert "denoising with" not in result.stderr  # refused before the work
+
+
+# ------------------------------------------------------------------ a clean stop on request
+def test_sigterm_stops_a_run_cleanly_with_its_model(fake_data, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen(TRAIN + ["--preset", "smoke", "--out", str(out), "--data-dir", str(fake_data),
+                                     "--max-iterations", "100000", "--checkpoint-every", "5", "--stride", "8",
+                                     "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((out / "checkpoints").glob("ckpt-*.index")):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "SIGTERM: stopping after this iteration" in stderr and "stopped by SIGTERM" in stdout
+    sidecar = json.loads((out / "model.json").read_text())
+    assert sidecar["complete"] is False and sidecar["iterations"] >= 5
+    assert not (out / LOCK_FILE).exists()
+
+
+def test_resume_on_an_empty_folder_says_it_starts_from_zero(fake_data, tmp_path, capsys):
+    trainer = Trainer(smoke(max_iterations=2, stride=8), tmp_path / "new", data_dir=fake_data, progress=False)
+    trainer.train(resume=True)
+    assert "holds no checkpoint yet; starting from iteration 0" in capsys.readouterr().out
+    assert int(trainer.iteration.numpy()) == 2
+
+
+def test_a_negative_thread_count_is_one_line(capsys, tmp_path):
+    from rim_tf.training.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main("denoise", ["--preset", "smoke", "--threads", "-1", "--out", str(tmp_path / "r")])
+    assert exit_info.value.code == 2 and "--threads must be >= 1, got -1" in capsys.readouterr().err
+
+
+def test_a_partial_last_history_line_is_skipped(tmp_path, capsys):
+    from rim_tf.training.campaign import read_history
+
+    (tmp_path / "history.jsonl").write_text('{"iteration": 0, "val_psnr": 19.3}\n{"iteration": 72')
+    assert read_history(tmp_path) == [{"iteration": 0, "val_psnr": 19.3}]
+    assert "partial last line 2" in capsys.readouterr().err
+    (tmp_path / "history.jsonl").write_text('{"iteration": 0\n{"iteration": 1, "val_psnr": 20}\n')
+    with pytest.raises(ValueError, match="line 1, is not a JSON row"):
+        read_history(tmp_path)

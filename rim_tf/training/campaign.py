@@ -19,6 +19,7 @@ rule of the project is "the last fifth of the run gained less than 0.05 dB".
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 HISTORY_FILE = "history.jsonl"
@@ -27,11 +28,26 @@ FLAT_GAIN_DB = 0.05   # the stop rule: the last fifth of the run gains less than
 
 
 def read_history(out_dir) -> list:
-    """The rows of a run's ``history.jsonl`` (one per validation), oldest first."""
+    """The rows of a run's ``history.jsonl`` (one per validation), oldest first.
+
+    The file is appended row by row; a run killed in the middle of an append leaves a
+    partial last line, which is skipped with a warning. A damaged line elsewhere is an error
+    that names it."""
     path = Path(out_dir) / HISTORY_FILE
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [(n, line) for n, line in enumerate(path.read_text().splitlines(), start=1) if line.strip()]
+    rows = []
+    for k, (n, line) in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            if k == len(lines) - 1:
+                print(f"[rim_tf] {path}: skipping its partial last line {n} (a run stopped while "
+                      f"writing it)", file=sys.stderr, flush=True)
+                break
+            raise ValueError(f"{path}, line {n}, is not a JSON row: {line[:80]!r}") from None
+    return rows
 
 
 def campaign_files(folder) -> list:

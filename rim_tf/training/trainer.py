@@ -16,6 +16,8 @@ graph). What it guarantees:
   its index file atomically, so a run killed at any moment (SIGKILL) leaves the previous
   checkpoint intact; the final ``.keras`` model and its sidecar are written to temporary
   names and renamed into place.
+* **Stoppable.** SIGTERM or Ctrl-C ends a run like its time budget does: after the current
+  iteration, with a validation, a checkpoint and ``model.keras``.
 * **Locked.** A run holds ``<out>/.lock`` (its pid) while it trains; a second run into the
   same folder refuses to start, and a lock left by a process that has ended is removed.
 * **Damage-tolerant resume.** A checkpoint that cannot be restored is named and the next
@@ -374,8 +376,35 @@ class Trainer:
         of wall time, whichever comes first, so a killed run loses at most that much.
         """
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        with run_lock(self.out_dir):  # one training process per run folder
+        with run_lock(self.out_dir), self._stop_on_signals():  # one training process per run folder
             return self._train(resume)
+
+    @contextlib.contextmanager
+    def _stop_on_signals(self):
+        """SIGTERM or SIGINT (Ctrl-C, ``kill``) ends the run cleanly after the current iteration:
+        validation, checkpoint, ``model.keras`` and sidecar, as a time budget does. A second
+        signal interrupts at once."""
+        import signal
+        import threading
+
+        self._stop_requested = None
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request(signum, frame):
+            if self._stop_requested is not None:
+                raise KeyboardInterrupt
+            self._stop_requested = signal.Signals(signum).name
+            print(f"[rim_tf] {self._stop_requested}: stopping after this iteration with a checkpoint "
+                  f"(send it again to interrupt at once)", file=sys.stderr, flush=True)
+
+        previous = {sig: signal.signal(sig, request) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _train(self, resume: bool) -> dict:
         self._check_out_dir(resume)
@@ -442,7 +471,7 @@ class Trainer:
             now = time.perf_counter()
             if first_done is None:
                 first_done = now
-            out_of_time = now >= deadline
+            out_of_time = now >= deadline or getattr(self, "_stop_requested", None) is not None
             if bar is not None:
                 rate = (it - window[1]) * c.batch_size / max(now - window[0], 1e-9)
                 bar.set_postfix(loss=f"{loss:.5f}", patches_per_s=f"{rate:.1f}", refresh=False)
@@ -469,7 +498,9 @@ class Trainer:
                 last_save = now
                 self.manager.save(checkpoint_number=it)
             if out_of_time:
-                say(f"[rim_tf] stopped after {c.max_minutes:g} minutes at iteration {it} of {total} "
+                why = (f"by {self._stop_requested}" if getattr(self, "_stop_requested", None)
+                       else f"after {c.max_minutes:g} minutes")
+                say(f"[rim_tf] stopped {why} at iteration {it} of {total} "
                     f"(checkpoint saved; continue with --resume)")
                 break
         if bar is not None:
