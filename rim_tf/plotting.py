@@ -138,5 +138,13 @@ def plot_learning_curves(runs: Mapping[str, Sequence[Mapping]], path, *, title: 
 
 
 def plot_learning_curve(rows: Sequence[Mapping], path, *, title: str = "") -> Path:
-    """One run's learning curve (its ``history.jsonl`` rows); see :func:`plot_learning_curves`."""
-    return plot_learning_curves({"validation": rows}, path, title=title)
+    """One run's learning curve (its ``history.jsonl`` rows); see :func:`plot_learning_curves`.
+
+    Rows with a ``protocol`` entry (super-resolution: Table 3's scoring per scale on held-out
+    crops) add one curve per scale beside the patch validation."""
+    runs = {"validation patches": rows}
+    scales = sorted({k for r in rows for k in (r.get("protocol") or {})})
+    for k in scales:
+        runs[f"protocol {k} (Y, shaved)"] = [
+            {**r, "val_psnr": r["protocol"][k]} for r in rows if k in (r.get("protocol") or {})]
+    return plot_learning_curves(runs, path, title=title)

@@ -22,6 +22,7 @@ CHECKS = [
                                                                     "sigma=25, 8-bit, bsds300-test"], None),
     ("### Table 2", "RIM-denoise, ours", "table2-full/table2.json", "RIM-denoise", _T2, 68),
     ("### Table 2", "RIM-3task, ours", "table2-full/table2.json", "RIM-3task", _T2, 68),
+    ("### Table 2", "BM3D, ours", "table2-full/table2.json", "BM3D", _T2, 68),
     ("### Table 3", "Bicubic, ours", "table3-full/table3.json", "Bicubic", ["x2", "x3", "x4"], 100),
     ("### Table 3", "RIM, ours", "table3-full/table3.json", "RIM", ["x2", "x3", "x4"], 100),
 ] + [("### Figure 3", f"{m}, ours", "figure3-full/figure3.json", m, _F3, 5000) for m in ("RIM", "GDN", "FFN")]

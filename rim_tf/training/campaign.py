@@ -64,8 +64,14 @@ def campaign_files(folder) -> list:
     return files
 
 
-def _best_until(rows: list, patches: float) -> float:
-    return max(r["val_psnr"] for r in rows if r["patches_seen"] <= patches)
+def signal_key(rows: list) -> str:
+    """The score the stop rule watches: Table 3's protocol where a run records it
+    (super-resolution), else the patch validation PSNR."""
+    return "protocol_psnr" if rows and all("protocol_psnr" in r for r in rows) else "val_psnr"
+
+
+def _best_until(rows: list, patches: float, key: str = "val_psnr") -> float:
+    return max(r[key] for r in rows if r["patches_seen"] <= patches)
 
 
 def summarize(folder) -> dict:
@@ -83,8 +89,10 @@ def summarize(folder) -> dict:
         raise ValueError(f"{folder} holds no validation rows yet")
     last = rows[-1]
     gain = None
+    key = signal_key(rows)
     if last["patches_seen"] > 0 and len(rows) >= 3:
-        gain = _best_until(rows, last["patches_seen"]) - _best_until(rows, 0.8 * last["patches_seen"])
+        gain = (_best_until(rows, last["patches_seen"], key)
+                - _best_until(rows, 0.8 * last["patches_seen"], key))
     size = sum((folder / f).stat().st_size for f in campaign_files(folder))
     return {
         "folder": str(folder),
@@ -98,6 +106,8 @@ def summarize(folder) -> dict:
         "val_psnr": last["val_psnr"],
         "best_val_psnr": max(r["val_psnr"] for r in rows),
         "start_val_psnr": rows[0]["val_psnr"],
+        "protocol": last.get("protocol"),
+        "stop_signal": key,
         "last_fifth_gain_db": gain,
         "flat": None if gain is None else gain < FLAT_GAIN_DB,
         "committed_bytes": size,
@@ -112,5 +122,9 @@ def describe(summary: dict) -> str:
     return (f"{s['folder']}: {s['experiment']}/{s['model']} {s['size']} ({s['precision']}), "
             f"iteration {s['iteration']}, {s['patches_seen']:,} patches, {s['hours']:.2f} h of "
             f"training; validation PSNR {s['val_psnr']:.2f} dB (best {s['best_val_psnr']:.2f}, "
-            f"start {s['start_val_psnr']:.2f}); {flat}; {s['committed_bytes'] / 1e6:.1f} MB committed")
+            f"start {s['start_val_psnr']:.2f}); "
+            + ("" if not s.get("protocol") else "Table 3 protocol on held-out crops "
+               + ", ".join(f"{k} {v:.2f}" for k, v in s["protocol"].items()) + " dB; ")
+            + f"{flat}{' (of the protocol mean)' if s.get('stop_signal') == 'protocol_psnr' else ''}; "
+            f"{s['committed_bytes'] / 1e6:.1f} MB committed")
 

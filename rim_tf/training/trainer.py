@@ -49,6 +49,7 @@ from rim_tf.precision import resolve_precision
 from rim_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
 from rim_tf.training.lock import run_lock
+from rim_tf.training.protocol import SuperresProtocol, protocol_mean
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -224,7 +225,7 @@ class Trainer:
         c = self.config
         return bsds300_training_data(
             self.data_dir, batch_size=c.batch_size, seed=c.seed, degradation=self.degradations,
-            patch_size=c.patch_size, stride=c.stride, color="rgb" if c.channels == 3 else "gray",
+            patch_size=c.patch_size, stride=c.stride, color=c.patch_color,
             epochs=c.epochs, start_batch=start_batch, val_images=c.val_images,
             val_patches=c.val_patches,
             # mixed tasks stay separate tf.data branches merged in Python: each task keeps its
@@ -288,6 +289,9 @@ class Trainer:
         if resume and config_path.exists():
             saved = json.loads(config_path.read_text())
             now = json.loads(json.dumps(self.config.to_dict()))
+            # a setting added after the run began is absent from its config.json: its default
+            defaults = json.loads(json.dumps(TrainConfig().to_dict()))
+            saved = {**defaults, **saved}
             changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and saved.get(k) != now[k])
             if changed:
                 raise ValueError(f"--resume with different settings than the run in {self.out_dir}: "
@@ -421,6 +425,7 @@ class Trainer:
               f"batch={c.batch_size} replicas={self.strategy.num_replicas_in_sync} "
               f"precision={self.precision}", flush=True)
         writer = tf.summary.create_file_writer(str(self.out_dir / "tensorboard"))
+        protocol = self._protocol(data)
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -438,11 +443,19 @@ class Trainer:
 
         def validate_and_record(it: int, loss=None) -> float:
             began = time.perf_counter()
-            value = self.validate(data.validation, writer)
+            with self.averaged_weights():
+                value = self._validate(data.validation, writer)
+                scores = protocol(self.model) if protocol is not None else None
             self.val_time.assign_add(time.perf_counter() - began)
             row = {"iteration": it, "patches_seen": it * c.batch_size,
                    "wall_time_s": round(wall_time_now(), 1),
                    "val_time_s": round(float(self.val_time.numpy()), 1), "val_psnr": value}
+            if scores is not None:
+                row["protocol_psnr"] = protocol_mean(scores)
+                row["protocol"] = {k: round(v, 4) for k, v in scores.items()}
+                with writer.as_default(step=it):
+                    for k, v in scores.items():
+                        tf.summary.scalar(f"validation/protocol_{k}", v)
             if loss is not None:
                 row["loss"] = loss
             row["precision"] = self.precision
@@ -490,7 +503,7 @@ class Trainer:
                 val_psnr, validated_at = validate_and_record(it, loss), it
                 hours = wall_time_now() / 3600
                 say(f"[rim_tf] iteration {it} ({it * c.batch_size} patches, {hours:.2f} h): "
-                    f"validation PSNR {val_psnr:.2f} dB")
+                    f"validation PSNR {val_psnr:.2f} dB{self._protocol_text()}")
             if (it % c.checkpoint_every == 0 or it == total or out_of_time
                     or time.perf_counter() - last_save >= 60.0 * c.checkpoint_minutes):
                 now = time.perf_counter()
@@ -514,6 +527,29 @@ class Trainer:
         writer.flush()
         return self.export(val_psnr, num_train_patches=data.patches.train.num_patches,
                            complete=it >= total)
+
+    def _protocol(self, data):
+        """Table 3's protocol on crops of the held-out images, for super-resolution (else None)."""
+        c = self.config
+        if c.experiment != "superres" or not c.protocol_crop or not data.patches.val_ids:
+            return None
+        from rim_tf.data.images import read_image
+        from rim_tf.data.locate import bsds300_split
+
+        paths = dict(bsds300_split(self.data_dir, "train"))
+        ids = list(data.patches.val_ids)
+        protocol = SuperresProtocol.from_images(ids, [read_image(paths[i]) for i in ids],
+                                                scales=c.scales, crop=c.protocol_crop, steps=c.steps)
+        print(f"[rim_tf] protocol validation: Table 3's scoring (Y, 8 bits, shave = scale) on "
+              f"central {c.protocol_crop}x{c.protocol_crop} crops of the {len(ids)} held-out images; "
+              f"bicubic " + ", ".join(f"{k} {v:.2f}" for k, v in protocol.bicubic().items()) + " dB",
+              flush=True)
+        return protocol
+
+    def _protocol_text(self) -> str:
+        rows = read_history(self.out_dir)
+        scores = rows[-1].get("protocol") if rows else None
+        return "" if not scores else "; protocol " + ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
 
     def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float) -> dict:
         """Patches/s of this session's loop: data, step, logging, validation and checkpoints

@@ -1,0 +1,115 @@
+"""Super-resolution validation by Table 3's protocol, and the colour of the training patches."""
+import json
+
+import numpy as np
+import pytest
+
+from rim_tf.color import rgb2y
+from rim_tf.data.images import read_image
+from rim_tf.data.locate import bsds300_split
+from rim_tf.imresize_reference import imresize_reference
+from rim_tf.training import Trainer, preset_config
+from rim_tf.training.campaign import read_history, summarize
+from rim_tf.training.protocol import SuperresProtocol, protocol_mean
+
+
+def _images(rng, n=2, shape=(70, 101, 3)):
+    return [str(100 + k) for k in range(n)], [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(n)]
+
+
+def test_protocol_pairs_are_matlab_bicubic_of_rgb_crops(rng):
+    ids, images = _images(rng)
+    protocol = SuperresProtocol.from_images(ids, images, scales=(2, 3, 4), crop=200)
+    assert protocol.num_images == 2 and sorted(protocol.pairs) == [2, 3, 4]
+    for scale, pairs in protocol.pairs.items():
+        for pair, image in zip(pairs, images):
+            # the whole image, trimmed to a multiple of 12 (lcm of the scales), centred
+            assert pair.hr.shape == (60, 96, 3)
+            np.testing.assert_array_equal(pair.hr, image[5:65, 2:98])
+            # the LR image is made from the RGB crop with MATLAB's uint8 imresize, as SelfExSR's
+            np.testing.assert_array_equal(pair.lr, imresize_reference(pair.hr, scale=1 / scale))
+    small = SuperresProtocol.from_images(ids, images, scales=(2, 3), crop=40)
+    assert small.pairs[2][0].hr.shape == (36, 36, 3)  # 40 -> a multiple of 6
+
+
+def test_protocol_refuses_what_cannot_be_scored(rng):
+    ids, images = _images(rng)
+    with pytest.raises(ValueError, match="held-out images"):
+        SuperresProtocol.from_images([], [], crop=48)
+    with pytest.raises(ValueError, match="least common multiple"):
+        SuperresProtocol.from_images(ids, images, scales=(3, 4), crop=10)
+    with pytest.raises(ValueError, match="uint8"):
+        SuperresProtocol.from_images(ids[:1], [images[0].astype(np.float32)], crop=48)
+    assert protocol_mean({"x2": 30.0, "x3": 27.0, "x4": 24.0}) == 27.0
+
+
+def test_superres_run_records_the_protocol_per_scale(fake_data, tmp_path):
+    config = preset_config("superres", "smoke", max_iterations=4, stride=8, val_patches=4,
+                           protocol_crop=48)
+    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
+    rows = read_history(tmp_path)
+    assert len(rows) >= 2
+    for row in rows:
+        assert sorted(row["protocol"]) == ["x2", "x3", "x4"]
+        assert row["protocol_psnr"] == pytest.approx(np.mean(list(row["protocol"].values())), abs=1e-3)
+        assert all(np.isfinite(v) for v in row["protocol"].values())
+    status = summarize(tmp_path)
+    assert status["stop_signal"] == "protocol_psnr" and status["protocol"] == rows[-1]["protocol"]
+
+
+def test_denoise_run_has_no_protocol(fake_data, tmp_path):
+    config = preset_config("denoise", "smoke", max_iterations=2, stride=8, val_patches=4)
+    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
+    assert all("protocol" not in r for r in read_history(tmp_path))
+    assert summarize(tmp_path)["stop_signal"] == "val_psnr"
+
+
+def test_stop_rule_watches_the_protocol_where_recorded(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(
+        {"experiment": "superres", "model": "atrous", "hidden_features": 4, "gru_features": 8,
+         "steps": 3, "batch_size": 4}))
+    rows = []
+    for k in range(10):  # patch validation still rising by 0.1 dB a row; the protocol flat
+        rows.append({"iteration": k * 100, "patches_seen": k * 400, "val_psnr": 30 + 0.1 * k,
+                     "protocol_psnr": 28.0 + (0.01 if k > 5 else 0.0),
+                     "protocol": {"x2": 31.0, "x3": 28.0, "x4": 25.0}})
+    (tmp_path / "history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    status = summarize(tmp_path)
+    assert status["stop_signal"] == "protocol_psnr" and status["flat"] is True
+    for r in rows:
+        del r["protocol_psnr"], r["protocol"]
+    (tmp_path / "history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert summarize(tmp_path)["flat"] is False
+
+
+def test_training_patch_colour(fake_data):
+    assert preset_config("superres", "cpu").patch_color == "y"
+    assert preset_config("denoise", "cpu").patch_color == "gray"
+    assert preset_config("color", "cpu").patch_color == "rgb"
+    assert preset_config("superres", "cpu", train_color="gray").patch_color == "gray"
+    with pytest.raises(ValueError, match="RGB"):
+        preset_config("denoise", "smoke", train_color="rgb")
+    with pytest.raises(ValueError, match="train_color"):
+        preset_config("denoise", "smoke", train_color="blue")
+    with pytest.raises(ValueError, match="protocol_crop"):
+        preset_config("superres", "smoke", protocol_crop=-1)
+    # super-resolution trains on the luma that Table 3 scores: BT.601 Y spans 16..235
+    trainer = Trainer(preset_config("superres", "smoke", stride=8, val_patches=4), "unused",
+                      data_dir=fake_data, progress=False)
+    train = trainer._data(0).patches.train
+    paths = dict(bsds300_split(fake_data, "train"))
+    np.testing.assert_array_equal(train.image(0)[..., 0], rgb2y(read_image(paths[train.ids[0]])))
+    assert train.pixels.min() >= 16 and train.pixels.max() <= 235
+
+
+def test_resume_of_a_run_that_predates_new_settings(fake_data, tmp_path):
+    """A config.json written before a setting existed resumes with that setting's default."""
+    config = preset_config("denoise", "smoke", max_iterations=2, stride=8, val_patches=4)
+    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
+    saved = json.loads((tmp_path / "config.json").read_text())
+    for name in ("train_color", "protocol_crop"):
+        del saved[name]
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    resumed = preset_config("denoise", "smoke", max_iterations=3, stride=8, val_patches=4)
+    sidecar = Trainer(resumed, tmp_path, data_dir=fake_data, progress=False).train(resume=True)
+    assert sidecar["iterations"] == 3
