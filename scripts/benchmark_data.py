@@ -50,7 +50,7 @@ def stand_in_denoise(x, seed):
 
 
 def stand_in_downsample(scale):
-    from rim_tf.imresize import imresize
+    from rim_tf.physics.imresize import imresize
 
     def degrade(x, seed):
         low = imresize(x, 1.0 / scale)
@@ -64,7 +64,7 @@ def stand_in_downsample(scale):
 def degradations():
     """``(denoise, [sr x2, x3, x4], note)`` from rim_tf.degradations, else stand-ins."""
     try:
-        from rim_tf.degradations import Denoise, Downsample
+        from rim_tf.physics.tasks import Denoise, Downsample
 
         denoise = Denoise(sigma_range=(5 / 255, 55 / 255))
         sr = [Downsample(scale=s) for s in (2, 3, 4)]

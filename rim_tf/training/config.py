@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from rim_tf.precision import PRECISIONS  # auto, float32, mixed_float16, mixed_bfloat16
