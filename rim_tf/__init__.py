@@ -7,7 +7,7 @@ The main pieces, named after the paper:
 * :mod:`rim_tf.physics` -- the forward models ``A`` of the paper's tasks, their training tasks,
   ``GaussianLikelihood`` (eq. 9) and MATLAB's bicubic ``imresize`` in TensorFlow;
 * :mod:`rim_tf.losses` -- ``rim_loss`` (eq. 8);
-* :mod:`rim_tf.data`, :mod:`rim_tf.training`, :mod:`rim_tf.evaluation`;
+* :mod:`rim_tf.data`, :mod:`rim_tf.training`, :mod:`rim_tf.evaluation`, :mod:`rim_tf.cli`;
 * ``rim_tf.pretrained(name)`` -- the shipped weights (:mod:`rim_tf.shipped`).
 
 Names are imported on first use, so that ``import rim_tf`` (and a command line's
