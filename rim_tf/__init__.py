@@ -4,11 +4,10 @@ The main pieces, named after the paper:
 
 * :mod:`rim_tf.models` -- ``ConvGRU``, ``RIMCell``, ``AtrousRIMCell``, ``RIM`` and the
   builders ``build_rim``, ``build_gdn``, ``build_ffn``, ``build_atrous_rim``;
-* :mod:`rim_tf.likelihoods` -- ``GaussianLikelihood`` (eq. 9);
+* :mod:`rim_tf.physics` -- the forward models ``A`` of the paper's tasks, their training tasks,
+  ``GaussianLikelihood`` (eq. 9) and MATLAB's bicubic ``imresize`` in TensorFlow;
 * :mod:`rim_tf.losses` -- ``rim_loss`` (eq. 8);
-* :mod:`rim_tf.operators` -- the forward models ``A`` of the paper's tasks;
-* :mod:`rim_tf.imresize` -- MATLAB's bicubic ``imresize`` in TensorFlow;
-* :mod:`rim_tf.data`, :mod:`rim_tf.training`, :mod:`rim_tf.evaluation`;
+* :mod:`rim_tf.data`, :mod:`rim_tf.training`, :mod:`rim_tf.evaluation`, :mod:`rim_tf.cli`;
 * ``rim_tf.pretrained(name)`` -- the shipped weights (:mod:`rim_tf.shipped`).
 
 Names are imported on first use, so that ``import rim_tf`` (and a command line's
@@ -27,7 +26,7 @@ _EXPORTS = {
     "build_gdn": "rim_tf.models",
     "build_ffn": "rim_tf.models",
     "build_atrous_rim": "rim_tf.models",
-    "GaussianLikelihood": "rim_tf.likelihoods",
+    "GaussianLikelihood": "rim_tf.physics.likelihood",
     "rim_loss": "rim_tf.losses",
     "per_step_mse": "rim_tf.losses",
     "pretrained": "rim_tf.shipped",

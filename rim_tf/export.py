@@ -12,7 +12,7 @@ the task's forward model built in, so a server or an app needs nothing of ``rim_
 * **super-resolution** (``superres``): one function per scale, ``x2`` / ``x3`` / ``x4``,
   ``low_res -> estimate``; ``low_res`` is the float32 ``[1, h, w, 1]`` Y (luma) channel in
   [0, 1], the estimate ``[1, s h, s w, 1]``. The size is **fixed** at export (``lr_size``):
-  the MATLAB bicubic operator (:mod:`rim_tf.imresize`) is planned in numpy for each size,
+  the MATLAB bicubic operator (:mod:`rim_tf.physics.imresize`) is planned in numpy for each size,
   exactly as in training and evaluation, which a graph with dynamic sizes cannot hold.
   Larger images are cut into tiles of that size by the caller (``rim_tf.inference`` shows
   how: tiles start at multiples of ``lcm(2, s)``). The likelihood's sigma is the std of
@@ -35,9 +35,9 @@ import numpy as np
 import tensorflow as tf
 
 from rim_tf.atomic import atomic_write_bytes, check_writable_file
-from rim_tf.operators.base import Identity
-from rim_tf.operators.bicubic import BicubicDownsample
-from rim_tf.operators.noise import quantization_noise_std
+from rim_tf.physics.base import Identity
+from rim_tf.physics.bicubic import BicubicDownsample
+from rim_tf.physics.noise import quantization_noise_std
 
 __all__ = ["DENOISING_EXPERIMENTS", "FORMATS", "WEIGHT_TYPES", "ExportResult", "LiteRTModel",
            "compare_variants", "export_model", "serving_module"]

@@ -1,6 +1,6 @@
 """Reading and writing people's own images for the command-line tools.
 
-:func:`read_image` turns a PNG, JPEG or TIFF file into float32 samples in ``[0, 1]``
+:func:`read_user_image` turns a PNG, JPEG or TIFF file into float32 samples in ``[0, 1]``
 plus what is needed to write the result back in the same form (:class:`Image`):
 
 * **Sample types.** 8-bit files are divided by 255, 16-bit files by 65535, 1-bit (bilevel)
@@ -38,6 +38,7 @@ __all__ = [
     "from_unit_range",
     "output_format",
     "read_image",
+    "read_user_image",
     "to_unit_range",
     "write_image",
 ]
@@ -62,7 +63,7 @@ class ImageReadError(ValueError):
 
 @dataclasses.dataclass
 class Image:
-    """An image read by :func:`read_image`.
+    """An image read by :func:`read_user_image`.
 
     Attributes:
       color: float32 ``[H, W, C]`` in ``[0, 1]``, ``C = 1`` (gray) or ``3`` (RGB).
@@ -216,8 +217,9 @@ def _read_tiff(path: Path) -> np.ndarray:
     return image
 
 
-def read_image(path: PathLike) -> Image:
-    """Read a PNG, JPEG or TIFF file (see the module docstring).
+def read_user_image(path: PathLike) -> Image:
+    """Read someone's PNG, JPEG or TIFF file (see the module docstring); the data sets' files
+    are read by :func:`rim_tf.data.images.read_dataset_image`.
 
     Raises:
       FileNotFoundError: there is no such file.
@@ -246,6 +248,10 @@ def read_image(path: PathLike) -> Image:
                              f"{str(err).splitlines()[0] if str(err) else 'no detail'}); "
                              "PNG, JPEG and TIFF files are supported") from err
     return _to_image(np.asarray(array), path)
+
+
+read_image = read_user_image
+"""The former name of :func:`read_user_image`."""
 
 
 def _to_image(array: np.ndarray, path: Optional[Path]) -> Image:

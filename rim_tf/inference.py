@@ -41,9 +41,10 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from rim_tf.imresize import imresize
+from rim_tf.physics.imresize import imresize
 from rim_tf.color import rgb_to_ycbcr, ycbcr_to_rgb  # noqa: F401  (part of this module's API)
-from rim_tf.operators import BicubicDownsample, Identity, quantization_noise_std
+from rim_tf.physics import BicubicDownsample, Identity, quantization_noise_std
+from rim_tf.physics.sigma import check_sigma
 
 __all__ = [
     "DEFAULT_OVERLAP",
@@ -223,25 +224,11 @@ def _as_image(image, name: str = "image") -> np.ndarray:
     return arr
 
 
-# every user-facing sigma is on the 0..255 scale; below this it was plainly given on 0..1
-SIGMA255_MIN = 0.1
-
-
 def check_sigma255(sigma, name: str = "sigma") -> float:
     """A noise standard deviation on the 0..255 scale: finite, in [0.1, 255], else ``ValueError``
-    (values below 0.1 are refused as plainly on the 0..1 scale)."""
-    try:
-        value = float(sigma)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number on the 0..255 scale, got {sigma!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} (the noise standard deviation on the 0..255 scale) must be > 0, got {sigma}")
-    if value < SIGMA255_MIN:
-        raise ValueError(f"{name} = {sigma:g} on the 0..255 scale is far below the rounding noise of "
-                         f"8-bit data (0.29); it looks like the 0..1 scale: give {value * 255:.4g}")
-    if value > 255:
-        raise ValueError(f"{name} = {sigma:g} is larger than the whole 0..255 range")
-    return value
+    (values below 0.1 are refused as plainly on the 0..1 scale). The rule is
+    :func:`rim_tf.physics.sigma.check_sigma`'s."""
+    return check_sigma(sigma, name, unit="0..255")
 
 
 def check_steps(steps, model) -> int:
@@ -359,7 +346,7 @@ def superres_y(model, y, scale: int, steps: Optional[int] = None, tile: Optional
     """Super-resolve one channel ``[h, w]`` / ``[h, w, 1]`` (in ``[0, 1]``) by ``scale``.
 
     The forward model is MATLAB bicubic down-sampling
-    (:class:`rim_tf.operators.BicubicDownsample`); the RIM starts from bicubic
+    (:class:`rim_tf.physics.BicubicDownsample`); the RIM starts from bicubic
     up-sampling. ``tile`` and ``overlap`` are in high-resolution pixels.
 
     Args:

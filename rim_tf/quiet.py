@@ -11,6 +11,7 @@ The user's own ``TF_CPP_MIN_LOG_LEVEL`` wins: ``0`` shows everything; any other 
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -35,18 +36,18 @@ def quiet_tensorflow() -> None:
         return
     level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if level.strip() == "0":
-        import tensorflow  # noqa: F401  (the user asked for every line)
+        importlib.import_module("tensorflow")  # the user asked for every line
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError, AttributeError):  # no real stderr (embedded, notebook)
-        import tensorflow  # noqa: F401
+        importlib.import_module("tensorflow")
         return
     with tempfile.TemporaryFile(mode="w+b") as capture:
         os.dup2(capture.fileno(), 2)
         try:
-            import tensorflow  # noqa: F401
+            importlib.import_module("tensorflow")
         finally:
             os.dup2(saved, 2)
             os.close(saved)

@@ -6,9 +6,12 @@ The trainer (:mod:`rim_tf.training`) saves a run as ``<run>/model.keras`` with a
     {"experiment": "denoise", "preset": "cpu", "reduced_budget": true,
      "patches_seen": 48000, "iterations": 3000, "val_psnr": 29.1, "config": {...}}
 
-Evaluation scripts take ``--weights`` as either such a path or the name of weights shipped
-inside the package (``rim_tf/weights/<name>.keras`` + ``<name>.json``), see
-:func:`resolve_weights`. The sidecar decides how a result table is labelled
+Every command takes ``--weights`` as either such a path or the name of weights shipped
+inside the package (``rim_tf/weights/<name>.keras`` + ``<name>.json``). There is one path
+from that argument to a model, :func:`load_checked` (resolve, load, check the task, set the
+precision); :func:`resolve_weights`, :func:`load_labelled` (the tables' ``--weights``, with
+``none``), ``rim_tf.cli.load_model`` and ``rim_tf.cli.evaluation.load_model_arg`` all go
+through it. The sidecar decides how a result table is labelled
 (:func:`run_info`): a preset other than ``paper`` is a REDUCED BUDGET, and weights without
 a sidecar are labelled ``unknown budget``.
 """
@@ -26,6 +29,9 @@ __all__ = [
     "WEIGHTS_DIR",
     "weights_label",
     "check_channels",
+    "check_task",
+    "load_checked",
+    "load_labelled",
     "load_weights",
     "pretrained",
     "resolve_weights",
@@ -110,8 +116,7 @@ def load_weights(path: PathLike):
 
     import keras  # deferred: a missing file is reported without importing TensorFlow
 
-    import rim_tf.models  # noqa: F401  (registers the RIM classes for deserialisation)
-    from rim_tf.models.rim import RIM
+    from rim_tf.models.rim import RIM  # its package registers the RIM classes for deserialisation
 
     try:
         model = keras.models.load_model(path, compile=False)
@@ -131,6 +136,11 @@ def pretrained(name: str):
       FileNotFoundError: the weights are not in the package; the message says how to
         train them.
     """
+    return load_weights(_shipped_path(name))
+
+
+def _shipped_path(name: str) -> Path:
+    """``rim_tf/weights/<name>.keras``; refuses an unknown name and says how to train missing weights."""
     if name not in _SHIPPED:
         raise ValueError(f"no shipped weights are called {name!r}; names: {', '.join(SHIPPED_NAMES)}")
     path = WEIGHTS_DIR / f"{name}.keras"
@@ -143,7 +153,7 @@ def pretrained(name: str):
             f"Known names: {', '.join(SHIPPED_NAMES)}. Train them with `{command}` and pass "
             "the run's model.keras with --weights."
         )
-    return load_weights(path)
+    return path
 
 
 def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
@@ -160,10 +170,7 @@ def resolve_weights_path(arg: Optional[PathLike], default_name: str) -> Path:
         return candidate.resolve()
     text = str(arg)
     if text in _SHIPPED:
-        pretrained_path = WEIGHTS_DIR / f"{text}.keras"
-        if not pretrained_path.is_file():
-            pretrained(text)  # raises the FileNotFoundError that says how to train them
-        return pretrained_path
+        return _shipped_path(text)
     if os.sep in text or "/" in text or candidate.suffix in (".keras", ".json"):
         raise FileNotFoundError(f"weights file not found: {candidate}")
     raise ValueError(f"--weights {text!r} is neither an existing file nor a shipped name "
@@ -194,17 +201,20 @@ def check_task(sidecar: dict, path, expect, allow_other_task: bool = False) -> N
                      f"but this needs {wanted} weights; pass --allow-other-task to use them anyway")
 
 
-def load_checked(arg: Optional[PathLike], default_name: str, *, expect=None,
-                 allow_other_task: bool = False, precision: str = "float32"):
+def load_checked(arg: Optional[PathLike], default_name: str, precision: Optional[str] = "float32", expect=None,
+                 allow_other_task: bool = False):
     """What every command does with ``--weights``: resolve it (:func:`resolve_weights_path`),
     load it, refuse another experiment's weights (:func:`check_task`; ``expect`` defaults to
-    ``default_name``'s job) and compute in ``precision``. Returns ``(model, sidecar, path)``."""
+    ``default_name``'s job) and compute in ``precision`` (``None``: as saved). Returns
+    ``(model, sidecar, path)``.
+
+    The one path from ``--weights`` to a model: every other loader calls it."""
     from rim_tf.precision import with_precision
 
     path = resolve_weights_path(arg, default_name)
     model, sidecar = load_weights(path)
     check_task(sidecar, weights_label(path), expect or default_name, allow_other_task)
-    return with_precision(model, precision), sidecar, path
+    return (model if precision is None else with_precision(model, precision)), sidecar, path
 
 
 def weights_label(path: PathLike) -> str:
@@ -219,8 +229,26 @@ def weights_label(path: PathLike) -> str:
 
 
 def resolve_weights(arg: Optional[PathLike], default_name: str):
-    """``--weights`` semantics: a path if it exists, else a shipped name -> ``(model, sidecar)``."""
-    return load_weights(resolve_weights_path(arg, default_name))
+    """``--weights`` semantics: a path if it exists, else a shipped name -> ``(model, sidecar)``
+    (:func:`load_checked` without the task check)."""
+    model, sidecar, _ = load_checked(arg, default_name, precision=None, allow_other_task=True)
+    return model, sidecar
+
+
+def load_labelled(arg: Optional[str], default_name: str, precision: str = "float32",
+                  allow_other_task: bool = False, expect=None):
+    """The tables' ``--weights`` -> ``(model, sidecar, label)``; ``"none"`` -> ``None``.
+
+    :func:`load_checked`, plus the label results name the weights by (:func:`weights_label`,
+    with the precision when it is not float32)."""
+    if arg is not None and str(arg).lower() == "none":
+        return None
+    model, sidecar, path = load_checked(arg, default_name, precision, expect=expect,
+                                        allow_other_task=allow_other_task)
+    label = weights_label(path)
+    if model.cell.dtype_policy.name != "float32":
+        label += f", computed in {model.cell.dtype_policy.name}"
+    return model, sidecar, label
 
 
 def run_info(sidecar: Optional[dict], weights: Optional[str] = None, notes: str = "",

@@ -7,12 +7,12 @@
 
 Two pipelines, as the paper trains them:
 
-* denoise: gray 32x32 patches, stride 4, ``rim_tf.degradations.Denoise`` (and
+* denoise: gray 32x32 patches, stride 4, ``rim_tf.physics.tasks.Denoise`` (and
   denoise-rgb: the same in colour, Table 1);
-* sr: gray 36x36 patches, stride 4, ``rim_tf.degradations.Downsample`` at x2, x3 and x4
+* sr: gray 36x36 patches, stride 4, ``rim_tf.physics.tasks.Downsample`` at x2, x3 and x4
   mixed (one scale per batch).
 
-If ``rim_tf.degradations`` is missing or its classes cannot be built with the arguments
+If ``rim_tf.physics.tasks`` is missing or its classes cannot be built with the arguments
 used here, stand-ins of the same cost are used and the output says so: Gaussian noise
 with a per-sample sigma; MATLAB-bicubic down-sampling (``rim_tf.imresize``) plus noise.
 The required rate is ``--factor`` (50) times ``--consumption`` (6 patches/s, the
@@ -50,7 +50,7 @@ def stand_in_denoise(x, seed):
 
 
 def stand_in_downsample(scale):
-    from rim_tf.imresize import imresize
+    from rim_tf.physics.imresize import imresize
 
     def degrade(x, seed):
         low = imresize(x, 1.0 / scale)
@@ -62,15 +62,15 @@ def stand_in_downsample(scale):
 
 
 def degradations():
-    """``(denoise, [sr x2, x3, x4], note)`` from rim_tf.degradations, else stand-ins."""
+    """``(denoise, [sr x2, x3, x4], note)`` from rim_tf.physics.tasks, else stand-ins."""
     try:
-        from rim_tf.degradations import Denoise, Downsample
+        from rim_tf.physics.tasks import Denoise, Downsample
 
         denoise = Denoise(sigma_range=(5 / 255, 55 / 255))
         sr = [Downsample(scale=s) for s in (2, 3, 4)]
-        return denoise, sr, "rim_tf.degradations (Denoise(sigma 5..55/255), Downsample x2/x3/x4)"
+        return denoise, sr, "rim_tf.physics.tasks (Denoise(sigma 5..55/255), Downsample x2/x3/x4)"
     except (ImportError, TypeError, ValueError) as err:  # missing, or another constructor signature
-        note = f"stand-ins (rim_tf.degradations unavailable: {type(err).__name__}: {err})"
+        note = f"stand-ins (rim_tf.physics.tasks unavailable: {type(err).__name__}: {err})"
         return stand_in_denoise, [stand_in_downsample(s) for s in (2, 3, 4)], note
 
 

@@ -82,9 +82,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     quiet_tensorflow()
     from rim_tf.export import compare_variants
-    from rim_tf.shipped import load_weights, resolve_weights_path
+    from rim_tf.shipped import resolve_weights
 
-    model, sidecar = load_weights(resolve_weights_path(args.weights, args.weights))
+    model, sidecar = resolve_weights(args.weights, args.weights)
     superres = (sidecar or {}).get("experiment") == "superres"
     if superres:
         cases = superres_cases(args.data_dir, args.limit, args.scale, tuple(args.lr_size))
@@ -111,6 +111,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from rim_tf.evaluation import cli
+    from rim_tf.cli.evaluation import cli
 
     sys.exit(cli(main))

@@ -1,14 +1,14 @@
-"""Speed and fidelity of ``rim_tf.imresize`` against the numpy reference.
+"""Speed and fidelity of ``rim_tf.physics.imresize`` against the numpy reference.
 
 Speed: resizes a 481x321 RGB image (float32 in [0, 1]) by 1/2, 1/3 and 1/4 and back up
 to 481x321, with the TensorFlow version (default ``method="fast"``, and the dense matrix
 products of ``method="dense"`` for comparison) and with the float64 numpy reference
-(``rim_tf.imresize_reference``) in the same run. Milliseconds per call after three
+(``rim_tf.physics.imresize_reference``) in the same run. Milliseconds per call after three
 warm-up calls (the first builds and caches the weights and traces the graph): the best
 and median wall-clock time and the least CPU time (``time.process_time``, all threads of
 the process) of ``--repeats`` calls; the speed-up is numpy over fast TF, by best wall-clock
 time and by least CPU time. Timings on a shared machine are noisy: run it two or three
-times. ``plan`` names the scheme of each pass (:func:`rim_tf.imresize.pass_plan`).
+times. ``plan`` names the scheme of each pass (:func:`rim_tf.physics.imresize.pass_plan`).
 
 Fidelity (``--data DIR``, the folder holding ``SelfExSR/``): down-samples every HR
 image of SelfExSR BSD100 by its scale as uint8 and compares with the authors'
@@ -34,9 +34,9 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.imresize import (_fast_order, imresize, pass_plan,  # noqa: E402
-                              resize_geometry)
-from rim_tf.imresize_reference import imresize_reference  # noqa: E402
+from rim_tf.physics.imresize import (_fast_order, imresize, pass_plan,  # noqa: E402
+                                     resize_geometry)
+from rim_tf.physics.imresize_reference import imresize_reference  # noqa: E402
 
 SCALES = (2, 3, 4)
 

@@ -74,7 +74,7 @@ def _test_ids(data_dir):
 
 
 def denoise_panels(model, args):
-    from rim_tf.data.images import convert_color, read_image
+    from rim_tf.data.images import convert_color, read_dataset_image
     from rim_tf.evaluation import estimate_psnr, noisy_observation
     from rim_tf.inference import denoise_image
 
@@ -82,7 +82,7 @@ def denoise_panels(model, args):
     image_id = args.image_id or sorted(paths)[0]
     if image_id not in paths:
         raise ValueError(f"{image_id!r} is not a BSDS300 test id (e.g. {sorted(paths)[0]})")
-    clean = convert_color(read_image(paths[image_id]), "gray" if model.channels == 1 else "rgb")
+    clean = convert_color(read_dataset_image(paths[image_id]), "gray" if model.channels == 1 else "rgb")
     noisy = noisy_observation(clean, image_id, args.sigma)
     estimates = denoise_image(model, noisy, args.sigma, steps=args.steps, tile=0, all_steps=True)
     curve = [estimate_psnr(e, clean) for e in estimates]
@@ -92,7 +92,7 @@ def denoise_panels(model, args):
 
 
 def superres_panels(model, args):
-    from rim_tf.data.images import read_image
+    from rim_tf.data.images import read_dataset_image
     from rim_tf.data.locate import selfexsr_path
     from rim_tf.data.testsets import sr_names
     from rim_tf.evaluation import sr_y_psnr
@@ -104,8 +104,8 @@ def superres_panels(model, args):
     if not match:
         raise ValueError(f"{wanted!r} is neither a BSDS300 test id nor a SelfExSR name img_001..img_100")
     number, name, image_id = match[0]
-    hr = read_image(selfexsr_path(args.data_dir, args.scale, number, "HR"))
-    lr = read_image(selfexsr_path(args.data_dir, args.scale, number, "LR"))
+    hr = read_dataset_image(selfexsr_path(args.data_dir, args.scale, number, "HR"))
+    lr = read_dataset_image(selfexsr_path(args.data_dir, args.scale, number, "LR"))
     ycbcr = rgb_to_ycbcr(lr.astype(np.float32) / 255.0)
     estimates = superres_y(model, ycbcr[..., :1], args.scale, steps=args.steps, tile=0, all_steps=True)
     bicubic = bicubic_upscale(ycbcr, args.scale)
@@ -123,7 +123,7 @@ def superres_panels(model, args):
 def main(argv=None):
     args = parse_args(argv)
     from rim_tf.atomic import atomic_write_text
-    from rim_tf.evaluation import load_model_arg
+    from rim_tf.cli.evaluation import load_model_arg
     from rim_tf.plotting import plot_image_grid
     from rim_tf.shipped import run_info
 
@@ -158,6 +158,6 @@ def main(argv=None):
 if __name__ == "__main__":
     from rim_tf.quiet import quiet_tensorflow
 
-    quiet_tensorflow()  # before rim_tf.evaluation imports TensorFlow
-    from rim_tf.evaluation import cli
+    quiet_tensorflow()  # before rim_tf.evaluation (in main) imports TensorFlow
+    from rim_tf.cli.evaluation import cli
     sys.exit(cli(main))

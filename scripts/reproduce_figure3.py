@@ -15,7 +15,8 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.evaluation import add_common_arguments, cli, figure3, finish, load_model_arg
+from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
+from rim_tf.evaluation import figure3
 
 
 def parse_args(argv=None):

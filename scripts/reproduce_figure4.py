@@ -15,7 +15,8 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 quiet_tensorflow()  # before anything imports TensorFlow
 
 from rim_tf.cli import add_weight_options, output_folder
-from rim_tf.evaluation import cli, figure4, finish, load_model_arg
+from rim_tf.cli.evaluation import cli, finish, load_model_arg
+from rim_tf.evaluation import figure4
 
 
 def parse_args(argv=None):

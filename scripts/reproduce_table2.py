@@ -24,7 +24,8 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.evaluation import add_common_arguments, cli, finish, load_model_arg, table2
+from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
+from rim_tf.evaluation import table2
 
 QUICK_SUBSET = 8  # images of the default, quick run (evenly spaced; --full for all)
 

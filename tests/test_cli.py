@@ -90,7 +90,7 @@ def test_denoise_16_bit_png_stays_16_bit(tmp_path, weights, models, capsys):
     err = capsys.readouterr().err
     assert rc == 0, err
     assert "estimated noise sigma" in err and "each colour channel" in err
-    out = iou.read_image(tmp_path / "out16.png")
+    out = iou.read_user_image(tmp_path / "out16.png")
     assert out.bit_depth == 16
     raw = iou.from_unit_range(out.color, 16)
     assert raw.dtype == np.uint16 and raw.shape == (33, 28, 3)

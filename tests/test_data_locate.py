@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rim_tf.data import locate
-from rim_tf.data.images import convert_color, read_image
+from rim_tf.data.images import convert_color, read_dataset_image
 from rim_tf.data.locate import CorruptDataError, DataNotFoundError
 from rim_tf.data.manifest import build_manifest, verify_tree
 from rim_tf.data.patches import load_bsds300_images
@@ -95,5 +95,10 @@ def test_gray_is_matlab_rgb2gray():
 
 def test_read_image_returns_rgb_uint8(fake_root):
     path = next((fake_root / "BSDS300" / "images" / "train").glob("*.jpg"))
-    image = read_image(path)
+    image = read_dataset_image(path)
     assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[-1] == 3
+    from rim_tf import imageio_utils
+    from rim_tf.data import images
+
+    # the former names of the two readers (data sets' files; people's own files) still work
+    assert images.read_image is read_dataset_image and imageio_utils.read_image is imageio_utils.read_user_image

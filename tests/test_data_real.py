@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from rim_tf.data import locate, testsets
-from rim_tf.data.images import read_image
+from rim_tf.data.images import read_dataset_image
 from rim_tf.data.manifest import verify_tree
 from rim_tf.data.patches import PatchSet, load_bsds300_images, split_bsds300
 from rim_tf.data.pipeline import training_dataset
@@ -59,7 +59,7 @@ def test_sr_pairs(data_dir):
         assert (pairs[0].name, pairs[0].id) == ("img_001", "101085")
         assert (pairs[-1].name, pairs[-1].id) == ("img_100", "97033")
         for p in pairs[::33]:  # HR = top-left crop of the decoded test JPEG
-            jpeg = read_image(data_dir / "BSDS300" / "images" / "test" / f"{p.id}.jpg")
+            jpeg = read_dataset_image(data_dir / "BSDS300" / "images" / "test" / f"{p.id}.jpg")
             np.testing.assert_array_equal(p.hr, jpeg[: p.hr.shape[0], : p.hr.shape[1]])
             assert p.lr.shape == (p.hr.shape[0] // s, p.hr.shape[1] // s, 3)
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rim_tf.data import testsets
-from rim_tf.data.images import read_image
+from rim_tf.data.images import read_dataset_image
 from rim_tf.data.locate import DataNotFoundError
 from rim_tf.data.synthetic import write_fake_bsds300, write_fake_selfexsr
 
@@ -28,7 +28,7 @@ def test_bsd68_is_rounded_rgb2gray(fake_root):
     assert [im.id for im in images] == list(testsets.BSD68_IDS)
     w = np.array([0.298936021, 0.587043074, 0.114020904])
     for im in images[:5]:
-        rgb = read_image(fake_root / "BSDS300" / "images" / "test" / f"{im.id}.jpg")
+        rgb = read_dataset_image(fake_root / "BSDS300" / "images" / "test" / f"{im.id}.jpg")
         assert im.image.dtype == np.uint8 and im.image.shape == rgb.shape[:2] + (1,)
         np.testing.assert_array_equal(im.image[..., 0], np.floor(rgb @ w + 0.5))
 

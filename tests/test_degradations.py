@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rim_tf.degradations import (Denoise, Downsample, Inpaint, RandomProjection,
-                                 from_description)
-from rim_tf.imresize import imresize
-from rim_tf.operators import quantize_8bit
+from rim_tf.physics.tasks import (TASKS, Blur, Denoise, Downsample, Inpaint, RandomProjection,
+                                  from_description)
+from rim_tf.physics import quantize_8bit
+from rim_tf.physics.imresize import imresize
 
 SEED = tf.constant([7, 11], tf.int64)
 
@@ -27,6 +27,7 @@ ALL = [
     Downsample(2),
     Downsample(3),
     Downsample(4),
+    Blur(1.0, sigma=0.01),
 ]
 IDS = [d.describe()["name"] + str(i) for i, d in enumerate(ALL)]
 
@@ -59,8 +60,43 @@ def test_deterministic_given_the_seed(rng, degradation):
 def test_task_ids_are_distinct_and_stable():
     ids = {d.name: d.task_id for d in ALL}
     assert ids == {"denoise": 0, "projection_gaussian": 1, "projection_binary": 2,
-                   "projection_fourier": 3, "inpaint": 4, "downsample": 14}
+                   "projection_fourier": 3, "inpaint": 4, "downsample": 14, "blur": 5}
     assert [Downsample(s).task_id for s in (2, 3, 4)] == [12, 13, 14]
+
+
+def test_every_registered_task_is_tested_and_old_names_still_import():
+    assert {type(d) for d in ALL} == {task for task, _ in TASKS.values()}
+    from rim_tf import degradations
+
+    assert degradations.TASK_IDS == {"denoise": 0, "projection_gaussian": 1, "projection_binary": 2,
+                                     "projection_fourier": 3, "inpaint": 4}
+    assert degradations.DOWNSAMPLE_TASK_OFFSET == 10 and degradations.Downsample is Downsample
+
+
+class _Unregistered(Denoise):
+    pass
+
+
+def test_an_unregistered_task_is_named():
+    with pytest.raises(ValueError, match="_Unregistered is not a registered task"):
+        _Unregistered((0.1, 0.1)).task_id
+
+
+def test_one_sigma_rule():
+    from rim_tf.inference import check_sigma255
+    from rim_tf.physics.likelihood import check_sigma as likelihood_sigma
+    from rim_tf.physics.sigma import check_sigma
+
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"sigma_range\[0\] \(the noise standard deviation in the units"):
+            Denoise((bad, 0.1))
+        with pytest.raises(ValueError, match="must be > 0"):
+            likelihood_sigma(tf.constant([0.1, bad]))
+        with pytest.raises(ValueError, match="--sigma .*on the 0..255 scale"):
+            check_sigma255(bad, "--sigma")
+    assert check_sigma(0.05) == 0.05 and check_sigma255(25) == 25.0
+    with pytest.raises(ValueError, match="looks like the 0..1 scale"):
+        check_sigma(0.05, unit="0..255")
 
 
 @pytest.mark.parametrize("degradation", ALL, ids=IDS)
@@ -121,10 +157,10 @@ def test_projection_noise_is_sigma(rng, ensemble):
 
 def test_inpaint_observes_only_kept_pixels(rng):
     x = _batch(rng, batch=3, size=20)
-    ex = Inpaint(0.75, sigma=0.0)(x, SEED)
+    ex = Inpaint(0.75, sigma=1e-9)(x, SEED)  # a sigma must be > 0 (the one rule): nearly noiseless
     mask = ex["mask"].numpy()
     np.testing.assert_array_equal((mask == 0).reshape(3, -1).sum(1), 300)
-    np.testing.assert_allclose(ex["y"].numpy(), mask * x.numpy())
+    np.testing.assert_allclose(ex["y"].numpy(), mask * x.numpy(), rtol=0, atol=1e-8)
 
 
 def test_downsample_uses_matlab_uint8_arithmetic(rng):

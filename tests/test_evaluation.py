@@ -9,9 +9,10 @@ import pytest
 import tensorflow as tf
 
 from rim_tf import build_atrous_rim, build_rim, shipped
-from rim_tf.evaluation import (EvalResult, _take, bm3d_denoiser, compiled_denoiser, estimate_psnr,
+from rim_tf.evaluation import (EvalResult, bm3d_denoiser, compiled_denoiser, estimate_psnr,
                                evaluate_denoiser, evaluate_denoising, evaluate_patches, evaluate_superres,
                                group_by_shape, noisy_observation, observation_seed, spread_indices, sr_y_psnr)
+from rim_tf.evaluation.tables import _take
 from rim_tf.metrics import sr_psnr
 
 
@@ -200,7 +201,7 @@ def test_sr_y_psnr_matches_sr_psnr(rng):
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_superres_bicubic_reproduces_sr_psnr(data_dir, scale):
     from rim_tf.data import iter_test_set
-    from rim_tf.imresize import imresize
+    from rim_tf.physics.imresize import imresize
 
     pairs = list(itertools.islice(iter_test_set(f"bsd100-sr-x{scale}", data_dir), 2))
     model = build_atrous_rim(1, hidden_features=4, gru_features=4, steps=2)  # untrained: returns x_init
@@ -226,7 +227,7 @@ def test_superres_needs_a_gray_model(data_dir):
 
 # --------------------------------------------------------------------------- patches
 def test_evaluate_patches_same_measurements_for_every_model(rng):
-    from rim_tf.degradations import RandomProjection
+    from rim_tf.physics.tasks import RandomProjection
 
     patches = rng.uniform(0.1, 0.9, size=(6, 8, 8, 1)).astype(np.float32)
     a = _randomised(build_rim(1, hidden_features=4, gru_features=8, steps=2), seed=1, scale=0.05)

@@ -144,11 +144,11 @@ def test_a_write_that_fails_half_way_leaves_the_old_image_whole(tmp_path, monkey
 def test_palette_transparency_becomes_alpha(tmp_path):
     from PIL import Image as PILImage
 
-    from rim_tf.imageio_utils import read_image
+    from rim_tf.imageio_utils import read_user_image
 
     gray = (np.arange(64).reshape(8, 8) * 4).astype(np.uint8)
     PILImage.fromarray(gray).convert("P").save(tmp_path / "p.png", transparency=0)
-    image = read_image(tmp_path / "p.png")
+    image = read_user_image(tmp_path / "p.png")
     assert image.alpha is not None and image.channels == 3
     assert image.alpha.min() == 0.0 and image.alpha.max() == 1.0
 
@@ -157,7 +157,7 @@ def test_a_huge_image_is_refused_from_its_header(tmp_path):
     import struct
     import zlib
 
-    from rim_tf.imageio_utils import ImageReadError, read_image
+    from rim_tf.imageio_utils import ImageReadError, read_user_image
 
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -166,7 +166,7 @@ def test_a_huge_image_is_refused_from_its_header(tmp_path):
     (tmp_path / "huge.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
                                         + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
     with pytest.raises(ImageReadError, match="20000x20000 = 400 Mpixel.*split it"):
-        read_image(tmp_path / "huge.png")
+        read_user_image(tmp_path / "huge.png")
 
 
 def test_a_damaged_keras_file_is_called_damaged(tmp_path):

@@ -1,8 +1,8 @@
 """MATLAB-compatible bicubic imresize: against an independent numpy reference and real data.
 
-The reference (``rim_tf.imresize_reference``) is a separate, loop-per-output-sample
+The reference (``rim_tf.physics.imresize_reference``) is a separate, loop-per-output-sample
 float64 implementation written from MATLAB's documented algorithm; it shares no code
-with ``rim_tf.imresize``. A few closed-form checks below pin the reference itself.
+with ``rim_tf.physics.imresize``. A few closed-form checks below pin the reference itself.
 """
 import math
 
@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rim_tf.imresize import (BandPass, ConvPass, DensePass, IdentityPass, _apply_pass,
-                              imresize, imresize_transpose, pass_plan, resize_geometry,
-                              resize_weights)
-from rim_tf.imresize_reference import cubic_kernel, imresize_reference, output_taps
+from rim_tf.physics.imresize import (BandPass, ConvPass, DensePass, IdentityPass, _apply_pass,
+                                     imresize, imresize_transpose, pass_plan, resize_geometry,
+                                     resize_weights)
+from rim_tf.physics.imresize_reference import cubic_kernel, imresize_reference, output_taps
 
 FLOAT_CASES = [
     # (shape, kwargs) -- odd sizes, down and up, integer and non-integer scales

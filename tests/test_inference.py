@@ -16,7 +16,7 @@ from rim_tf.inference import (SR_SCALES, bicubic_upscale, denoise_image, estimat
                               plan_spans, plan_tiles, rgb_to_ycbcr, superres_image, superres_y,
                               ycbcr_to_rgb)
 from rim_tf.metrics import rgb2ycbcr
-from rim_tf.operators import BicubicDownsample
+from rim_tf.physics import BicubicDownsample
 
 # ---------------------------------------------------------------------------- helpers (also used by test_cli)
 
@@ -271,7 +271,7 @@ def test_image_round_trip_is_exact(tmp_path, ext, depth, channels):
     image = iou._to_image(pixels, None)
     assert image.channels == (1 if channels < 3 else 3) and (image.alpha is not None) == (channels in (2, 4))
     path = iou.write_image(tmp_path / f"x{ext}", image.color, bit_depth=depth, alpha=image.alpha)
-    back = iou.read_image(path)
+    back = iou.read_user_image(path)
     assert back.bit_depth == depth and back.color.shape == image.color.shape
     planes = [back.color] + ([back.alpha] if back.alpha is not None else [])
     np.testing.assert_array_equal(iou.from_unit_range(np.concatenate(planes, -1), depth), pixels)
@@ -282,7 +282,7 @@ def test_16_bit_rgb_png_keeps_its_low_byte(tmp_path):
     pixels = np.array([[[1, 258, 65535], [40000, 7, 513]]], np.uint16)
     path = tmp_path / "rgb16.png"
     path.write_bytes(tf.io.encode_png(pixels).numpy())
-    image = iou.read_image(path)
+    image = iou.read_user_image(path)
     assert image.bit_depth == 16
     np.testing.assert_array_equal(iou.from_unit_range(image.color, 16), pixels)
 
@@ -291,29 +291,29 @@ def test_jpeg_and_bilevel_images(tmp_path):
     from PIL import Image as PILImage
     rgb = (smooth_image(12, 14, 3) * 255).astype(np.uint8)
     path = iou.write_image(tmp_path / "x.jpg", rgb / 255.0)
-    back = iou.read_image(path)
+    back = iou.read_user_image(path)
     assert back.bit_depth == 8 and back.color.shape == (12, 14, 3)
     assert np.abs(back.color - rgb / 255.0).max() < 0.1
     PILImage.fromarray(np.eye(6, dtype=bool)).save(tmp_path / "bw.png")
-    bw = iou.read_image(tmp_path / "bw.png")
+    bw = iou.read_user_image(tmp_path / "bw.png")
     assert bw.bit_depth == 8 and bw.color.shape == (6, 6, 1)
     np.testing.assert_array_equal(bw.color[..., 0], np.eye(6))
 
 
 def test_image_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="not found"):
-        iou.read_image(tmp_path / "missing.png")
+        iou.read_user_image(tmp_path / "missing.png")
     (tmp_path / "text.png").write_text("not an image")
     with pytest.raises(iou.ImageReadError, match="cannot read"):
-        iou.read_image(tmp_path / "text.png")
+        iou.read_user_image(tmp_path / "text.png")
     import tifffile
     tifffile.imwrite(tmp_path / "float.tif", np.zeros((4, 5), np.float32))
     with pytest.raises(iou.ImageReadError, match="float32"):
-        iou.read_image(tmp_path / "float.tif")
+        iou.read_user_image(tmp_path / "float.tif")
     tifffile.imwrite(tmp_path / "five.tif", np.zeros((4, 5, 5), np.uint8), photometric="minisblack",
                      planarconfig="contig")
     with pytest.raises(iou.ImageReadError, match="channels"):
-        iou.read_image(tmp_path / "five.tif")
+        iou.read_user_image(tmp_path / "five.tif")
     with pytest.raises(ValueError, match="16-bit"):
         iou.check_output_path(tmp_path / "o.jpg", bit_depth=16)
     with pytest.raises(ValueError, match="alpha"):

@@ -216,7 +216,7 @@ def _bicubic_sr_psnr(data_dir, scale, numbers, keep_images=False):
     """Protocol PSNR of MATLAB-bicubic up-sampling of the SelfExSR BSD100 LR images."""
     import imageio.v3 as iio
 
-    from rim_tf.imresize import imresize
+    from rim_tf.physics.imresize import imresize
 
     folder = data_dir / "SelfExSR" / "BSD100" / f"image_SRF_{scale}"
     values, pairs = [], []

@@ -4,11 +4,11 @@ import pytest
 import tensorflow as tf
 import keras
 
-from rim_tf.likelihoods import GaussianLikelihood
+from rim_tf.physics.likelihood import GaussianLikelihood
 from rim_tf.losses import per_step_mse, rim_loss
 from rim_tf.models import (RIM, AtrousRIMCell, ConvGRU, RIMCell, build_atrous_rim, build_ffn,
                            build_gdn, build_rim)
-from rim_tf.operators.base import LinearOperator
+from rim_tf.physics.base import LinearOperator
 
 TINY = dict(hidden_features=4, gru_features=6)
 
@@ -73,7 +73,7 @@ def test_untrained_rim_keeps_its_initial_estimate():
 
 
 def test_initial_estimate_is_the_operators_clipped_into_the_link():
-    from rim_tf.operators import BicubicDownsample
+    from rim_tf.physics import BicubicDownsample
 
     model = build_rim(1, **TINY)
     y = tf.constant([[[[0.0], [0.5]], [[1.0], [1.7]]]])

@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from rim_tf.imresize import imresize
-from rim_tf.operators.checks import inner_product
-from rim_tf.operators import (BicubicDownsample, FourierProjection, Identity, Inpainting,
-                              MatrixProjection, adjointness_test, add_gaussian_noise, gaussian_noise,
-                              quantization_noise_std, quantize_8bit, random_pixel_mask,
-                              sample_fourier_rows, sample_matrix, split_seed)
+from rim_tf.physics.checks import inner_product
+from rim_tf.physics.imresize import imresize
+from rim_tf.physics import (BicubicDownsample, FourierProjection, GaussianBlur, Identity, Inpainting,
+                            MatrixProjection, adjointness_test, add_gaussian_noise, gaussian_noise,
+                            quantization_noise_std, quantize_8bit, random_pixel_mask,
+                            sample_fourier_rows, sample_matrix, split_seed)
 
 SEED = tf.constant([3, 14], tf.int32)
 SHAPE = (6, 5, 2)  # tiny H, W, C: n = 60
@@ -34,7 +34,10 @@ OPERATORS = [
                                                              (8, 8, 1)), (3, 8, 8, 1)),
     ("inpainting", lambda: Inpainting(random_pixel_mask(3, 6, 5, 0.4, SEED)), (3,) + SHAPE),
 ] + [(f"bicubic x{scale} {hr}", lambda s=scale, h=hr: BicubicDownsample(s, hr_size=h), (3,) + hr + (3,))
-     for scale, hr in [(2, (12, 10)), (3, (12, 9)), (4, (16, 12)), (2.5, (11, 9)), (3, (13, 10))]]
+     for scale, hr in [(2, (12, 10)), (3, (12, 9)), (4, (16, 12)), (2.5, (11, 9)), (3, (13, 10))]] + [
+    ("gaussian blur", lambda: GaussianBlur(1.2), (3,) + SHAPE),
+    ("gaussian blur, wide", lambda: GaussianBlur(2.0, radius=4), (2, 9, 7, 1)),
+]
 
 
 @pytest.mark.parametrize("name,make,x_shape", OPERATORS, ids=[o[0] for o in OPERATORS])

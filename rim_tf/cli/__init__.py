@@ -1,4 +1,6 @@
-"""Command-line tools for people's own images: ``rim-denoise`` and ``rim-superres``.
+"""Command lines: the tools for people's own images (``rim-denoise``, ``rim-superres``,
+``rim-export``), and the plumbing they share with the reproduction scripts
+(:mod:`rim_tf.cli.evaluation`).
 
 Each tool is a module with ``main(argv=None) -> int`` (the exit status), usable as a
 console script, as ``python -m rim_tf.cli.denoise`` / ``python -m rim_tf.cli.superres``,
@@ -17,9 +19,11 @@ import math
 import sys
 from typing import Callable, Optional
 
+from rim_tf.shipped import load_checked as load_model  # no TensorFlow until a model is loaded
+
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_SR_OVERLAP", "DEFAULT_TILE", "add_model_arguments", "cli_main",
            "load_model", "log", "nonnegative_int", "output_file", "output_folder", "positive_float",
-           "positive_int", "trained_range", "warn", "weights_summary"]
+           "positive_int", "report_errors", "trained_range", "warn", "weights_summary"]
 
 # rim_tf.inference.DEFAULT_TILE / DEFAULT_OVERLAP / DEFAULT_SR_OVERLAP, repeated so that building
 # the parser does not import the inference module (tests/test_cli.py checks that they agree)
@@ -70,27 +74,26 @@ def positive_float(text: str) -> float:
     return value
 
 
-def output_folder(text: str) -> str:
-    """An argument type: a folder that exists or can be created, and can be written to (checked
-    at parse time, so that no work is lost to an output that cannot be written)."""
-    from rim_tf.atomic import check_writable_folder
+def _writable(text: str, check: str, what: str) -> str:
+    """``text`` if ``rim_tf.atomic.<check>(text, what)`` passes, else an argparse error (at parse
+    time, so that no work is lost to an output that cannot be written)."""
+    from rim_tf import atomic
 
     try:
-        check_writable_folder(text, "the output folder")
+        getattr(atomic, check)(text, what)
     except (OSError, ValueError) as err:
         raise argparse.ArgumentTypeError(str(err)) from None
     return text
+
+
+def output_folder(text: str) -> str:
+    """An argument type: a folder that exists or can be created, and can be written to."""
+    return _writable(text, "check_writable_folder", "the output folder")
 
 
 def output_file(text: str) -> str:
     """An argument type: a file whose folder exists and can be written to."""
-    from rim_tf.atomic import check_writable_file
-
-    try:
-        check_writable_file(text, "the output")
-    except (OSError, ValueError) as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-    return text
+    return _writable(text, "check_writable_file", "the output")
 
 
 def jpeg_quality(text: str) -> int:
@@ -136,13 +139,8 @@ def add_weight_options(parser: argparse.ArgumentParser) -> None:
 
 
 # --------------------------------------------------------------------------- weights
-def load_model(arg: Optional[str], default_name: str, precision: str = "float32", expect=None,
-               allow_other_task: bool = False):
-    """``--weights`` -> ``(model, sidecar, path)``: :func:`rim_tf.shipped.load_checked`."""
-    from rim_tf.shipped import load_checked
-
-    return load_checked(arg, default_name, expect=expect, allow_other_task=allow_other_task,
-                        precision=precision)
+# load_model(arg, default_name, precision, expect, allow_other_task) -> (model, sidecar, path)
+# is rim_tf.shipped.load_checked, imported above.
 
 
 def weights_summary(model, sidecar: dict, path) -> str:
@@ -171,8 +169,40 @@ def _is_out_of_memory(err: BaseException) -> bool:
     return isinstance(err, MemoryError) or type(err).__name__ == "ResourceExhaustedError"
 
 
+def report_errors(work: Callable[[], object], prog: Optional[str] = None, *,
+                  memory_hint: str = "use a smaller --tile (e.g. --tile 128)") -> int:
+    """Run ``work()``; expected failures become one-line messages and exit codes (the one error
+    shell of every command line: the tools and the reproduction scripts).
+
+    ``<prog>: error: ...`` (``error: ...`` without ``prog``) on stderr and 2 for bad input or
+    usage (a missing or unreadable file, an impossible value, a missing package); 1 when the
+    work itself fails (out of memory, with ``memory_hint``; other ``OSError``); 130 if
+    interrupted; 0 on success. Anything else is a bug and keeps its traceback.
+    """
+    prefix = f"{prog}: " if prog else ""
+    try:
+        work()
+    except KeyboardInterrupt:
+        print(f"{prefix}interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, FileExistsError, ValueError, ImportError, IsADirectoryError,
+            PermissionError) as err:
+        print(f"{prefix}error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001
+        if _is_out_of_memory(err):
+            print(f"{prefix}error: out of memory ({type(err).__name__}); {memory_hint}", file=sys.stderr)
+            return 1
+        if isinstance(err, OSError):
+            print(f"{prefix}error: {err}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
 def cli_main(parser: argparse.ArgumentParser, run: Callable, argv=None) -> int:
-    """Parse ``argv``, call ``run(args)``, turn expected failures into messages and exit codes."""
+    """Parse ``argv``, call ``run(args)``, turn expected failures into messages and exit codes
+    (:func:`report_errors`)."""
     global _quiet
     try:
         args = parser.parse_args(argv)
@@ -180,35 +210,31 @@ def cli_main(parser: argparse.ArgumentParser, run: Callable, argv=None) -> int:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 2)
     _quiet = bool(getattr(args, "quiet", False))
-    try:
+
+    def work():
         from rim_tf.quiet import quiet_tensorflow
 
         quiet_tensorflow()
         run(args)
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
-        return 130
-    except (FileNotFoundError, FileExistsError, ValueError, ImportError, IsADirectoryError,
-            PermissionError) as err:
-        print(f"{parser.prog}: error: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:  # noqa: BLE001
-        if _is_out_of_memory(err):
-            print(f"{parser.prog}: error: out of memory ({type(err).__name__}); use a smaller --tile "
-                  "(e.g. --tile 128)", file=sys.stderr)
-            return 1
-        if isinstance(err, OSError):
-            print(f"{parser.prog}: error: {err}", file=sys.stderr)
-            return 1
-        raise
-    return 0
+
+    return report_errors(work, parser.prog)
+
+
+def write_result(args, output, result, image, alpha=None) -> str:
+    """Write a tool's ``result`` (float ``[H, W, C]`` in [0, 1]) like the input ``image`` (bit
+    depth; ``alpha``) and print where it went, on stdout."""
+    from rim_tf.imageio_utils import write_image
+
+    write_image(output, result, bit_depth=image.bit_depth, alpha=alpha, jpeg_quality=args.jpeg_quality)
+    print(f"wrote {output} ({result.shape[1]}x{result.shape[0]}, {image.bit_depth}-bit)")
+    return str(output)
 
 
 def read_input(args):
     """Read ``args.image`` and check ``args.output`` before any work: ``(image, output_path)``."""
-    from rim_tf.imageio_utils import check_output_path, read_image
+    from rim_tf.imageio_utils import check_output_path, read_user_image
 
-    image = read_image(args.image)
+    image = read_user_image(args.image)
     output = check_output_path(args.output, bit_depth=image.bit_depth, has_alpha=image.alpha is not None,
                                input_path=args.image)
     log(f"read {args.image}: {image.describe()}")

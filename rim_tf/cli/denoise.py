@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from rim_tf.cli import (DEFAULT_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
-                        read_input, trained_range, warn, weights_summary)
+                        read_input, trained_range, warn, weights_summary, write_result)
 
 MIN_SIGMA = 0.5
 """The smallest noise level used when the estimate is lower (a clean or synthetic image)."""
@@ -41,8 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args) -> str:
-    from rim_tf.imageio_utils import write_image
-
     image, output = read_input(args)
 
     from rim_tf.inference import denoise_image, estimate_noise_sigma  # imports TensorFlow
@@ -71,9 +69,7 @@ def run(args) -> str:
     log(f"denoising with sigma {sigma:.3g}, {steps} steps, tile {args.tile or 'off'}, overlap {args.overlap}")
     result = denoise_image(model, image.color, sigma, steps=steps, tile=args.tile, overlap=args.overlap,
                            progress=not args.quiet)
-    write_image(output, result, bit_depth=image.bit_depth, alpha=image.alpha, jpeg_quality=args.jpeg_quality)
-    print(f"wrote {output} ({image.width}x{image.height}, {image.bit_depth}-bit)")
-    return str(output)
+    return write_result(args, output, result, image, alpha=image.alpha)
 
 
 def main(argv=None) -> int:

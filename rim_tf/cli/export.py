@@ -65,10 +65,9 @@ def run(args) -> str:
     check_writable_file(out, "the export")
 
     from rim_tf.export import DEFAULT_LR_SIZE, export_model  # imports TensorFlow
-    from rim_tf.shipped import load_weights, resolve_weights_path
+    from rim_tf.shipped import load_checked
 
-    path = resolve_weights_path(args.weights, args.weights)
-    model, sidecar = load_weights(path)
+    model, sidecar, path = load_checked(args.weights, args.weights, precision=None, allow_other_task=True)
     superres = (sidecar or {}).get("experiment") == "superres"
     if not superres and (args.scale or args.lr_size):
         raise ValueError("--scale and --lr-size are super-resolution options; these weights denoise")

@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from rim_tf.cli import (DEFAULT_SR_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
-                        read_input, weights_summary)
+                        read_input, weights_summary, write_result)
 
 SCALES = (2, 3, 4)
 
@@ -39,8 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args) -> str:
-    from rim_tf.imageio_utils import write_image
-
     image, output = read_input(args)
 
     import numpy as np
@@ -61,9 +59,7 @@ def run(args) -> str:
     result = superres_image(model, image.color, s, steps=steps, tile=args.tile, overlap=args.overlap,
                             sigma=args.sigma, progress=not args.quiet)
     alpha = None if image.alpha is None else np.clip(bicubic_upscale(image.alpha, s), 0.0, 1.0)
-    write_image(output, result, bit_depth=image.bit_depth, alpha=alpha, jpeg_quality=args.jpeg_quality)
-    print(f"wrote {output} ({s * image.width}x{s * image.height}, {image.bit_depth}-bit)")
-    return str(output)
+    return write_result(args, output, result, image, alpha=alpha)
 
 
 def main(argv=None) -> int:

@@ -40,11 +40,13 @@ from rim_tf.data.pipeline import (
     training_dataset,
     validation_dataset,
 )
-from rim_tf.data.testsets import BSD68_IDS, TEST_SETS, EvalImage, SRPair, iter_test_set, load_test_set
+from rim_tf.data.testsets import (BSD68_IDS, TEST_SET_SIZES, TEST_SETS, EvalImage, SRPair, iter_test_set,
+                                  load_test_set)
 
 __all__ = [
     "BSD68_IDS",
     "TEST_SETS",
+    "TEST_SET_SIZES",
     "CorruptDataError",
     "DataNotFoundError",
     "EvalImage",

@@ -24,8 +24,10 @@ conversion of the gray test set of Roth and Black. ``y``: the luma of MATLAB
 protocol of Huang et al."""
 
 
-def read_image(path: PathLike) -> np.ndarray:
-    """Decode a JPEG/PNG into ``uint8 [H, W, 3]``; a damaged file raises :class:`CorruptDataError`."""
+def read_dataset_image(path: PathLike) -> np.ndarray:
+    """Decode a JPEG/PNG of the data sets into ``uint8 [H, W, 3]``; a damaged file raises
+    :class:`CorruptDataError`. (People's own images, 16-bit and alpha included, are read by
+    :func:`rim_tf.imageio_utils.read_user_image`.)"""
     path = Path(path)
     try:
         image = iio.imread(path)
@@ -40,6 +42,10 @@ def read_image(path: PathLike) -> np.ndarray:
     if image.ndim != 3 or image.shape[-1] not in (3, 4):
         raise CorruptDataError(f"{path}: expected an RGB image, got shape {image.shape}")
     return np.ascontiguousarray(image[..., :3])
+
+
+read_image = read_dataset_image
+"""The former name of :func:`read_dataset_image`."""
 
 
 def convert_color(rgb: np.ndarray, color: str) -> np.ndarray:

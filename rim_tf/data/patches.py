@@ -24,7 +24,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from rim_tf.data.images import COLOR_MODES, convert_color, read_image
+from rim_tf.data.images import COLOR_MODES, convert_color, read_dataset_image
 from rim_tf.data.locate import PathLike, bsds300_split
 
 
@@ -185,7 +185,7 @@ def load_bsds300_images(
     if color not in COLOR_MODES:
         raise ValueError(f"color must be one of {COLOR_MODES}, got {color!r}")
     pairs = bsds300_split(data_dir, split)
-    images = [convert_color(read_image(path), color) for _, path in pairs]
+    images = [convert_color(read_dataset_image(path), color) for _, path in pairs]
     return [i for i, _ in pairs], images
 
 

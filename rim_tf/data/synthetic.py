@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 import imageio.v3 as iio
 import numpy as np
 
-from rim_tf.data.images import read_image
+from rim_tf.data.images import read_dataset_image
 from rim_tf.data.locate import PathLike, read_ids
 from rim_tf.data.testsets import sr_names
 
@@ -82,7 +82,7 @@ def write_fake_selfexsr(root: PathLike, scales: Sequence[int] = (2, 3, 4)) -> Pa
         folder = base / f"image_SRF_{s}"
         folder.mkdir(parents=True, exist_ok=True)
         for name, i in sr_names(test_ids):
-            image = read_image(root / "BSDS300" / "images" / "test" / f"{i}.jpg")
+            image = read_dataset_image(root / "BSDS300" / "images" / "test" / f"{i}.jpg")
             h, w = image.shape[0] - image.shape[0] % s, image.shape[1] - image.shape[1] % s
             hr = image[:h, :w]
             iio.imwrite(folder / f"{name}_SRF_{s}_HR.png", hr)

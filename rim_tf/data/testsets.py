@@ -20,7 +20,7 @@ from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
-from rim_tf.data.images import convert_color, read_image
+from rim_tf.data.images import convert_color, read_dataset_image
 from rim_tf.data.locate import CorruptDataError, PathLike, bsds300_split, selfexsr_path
 
 # The 68 ids of Roth and Black's test set, as the data README lists them. They are the
@@ -43,6 +43,14 @@ _COLOR_SETS = {  # name -> (ids selector, colour mode)
 }
 _SR_SETS = {f"bsd100-sr-x{s}": s for s in (2, 3, 4)}
 TEST_SETS = tuple(_COLOR_SETS) + tuple(_SR_SETS)
+
+BSDS300_TEST_IMAGES = 100
+"""The BSDS300 test images (``iids_test.txt``); SelfExSR's BSD100 holds the same 100."""
+
+TEST_SET_SIZES = {name: len(BSD68_IDS) if which == "bsd68" else BSDS300_TEST_IMAGES
+                  for name, (which, _) in _COLOR_SETS.items()}
+TEST_SET_SIZES.update({name: BSDS300_TEST_IMAGES for name in _SR_SETS})
+"""How many images each test set has (the table above), e.g. ``TEST_SET_SIZES["bsd68"] == 68``."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ def _color_set(name: str, data_dir) -> Iterator[EvalImage]:
         if missing:
             raise CorruptDataError(f"iids_test.txt lacks BSD68 id(s) {missing}")
         ids = list(BSD68_IDS)
-    return (EvalImage(id=i, image=convert_color(read_image(paths[i]), color)) for i in ids)
+    return (EvalImage(id=i, image=convert_color(read_dataset_image(paths[i]), color)) for i in ids)
 
 
 def _sr_set(scale: int, data_dir) -> Iterator[SRPair]:
@@ -97,7 +105,7 @@ def _sr_set(scale: int, data_dir) -> Iterator[SRPair]:
 
 
 def _read_pair(scale: int, name: str, i: str, hr_path, lr_path) -> SRPair:
-    hr, lr = read_image(hr_path), read_image(lr_path)
+    hr, lr = read_dataset_image(hr_path), read_dataset_image(lr_path)
     expected = (hr.shape[0] // scale, hr.shape[1] // scale)
     if hr.shape[0] % scale or hr.shape[1] % scale or lr.shape[:2] != expected:
         raise CorruptDataError(

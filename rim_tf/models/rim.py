@@ -5,9 +5,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from rim_tf.likelihoods import GaussianLikelihood
+from rim_tf.physics.likelihood import GaussianLikelihood
 from rim_tf.models.cells import AtrousRIMCell, RIMCell
-from rim_tf.operators.base import Identity, LinearOperator
+from rim_tf.physics.base import Identity, LinearOperator
 
 
 def _check_finite(name: str, value: tf.Tensor) -> tf.Tensor:

@@ -1,28 +1,15 @@
-"""Forward models (linear operators) of the paper's tasks."""
-from rim_tf.operators.base import Identity, LinearOperator
-from rim_tf.operators.bicubic import BicubicDownsample
-from rim_tf.operators.checks import adjointness_test
-from rim_tf.operators.inpainting import Inpainting, random_pixel_mask
-from rim_tf.operators.noise import (add_gaussian_noise, gaussian_noise, quantization_noise_std,
-                                    quantize_8bit, split_seed)
-from rim_tf.operators.projections import (ENSEMBLES, FourierProjection, MatrixProjection,
-                                          sample_fourier_rows, sample_matrix)
+"""Forward models (linear operators) of the paper's tasks; the code now lives in :mod:`rim_tf.physics`."""
+from rim_tf import physics as _physics
+from rim_tf.physics import OPERATOR_API
 
-__all__ = [
-    "LinearOperator",
-    "adjointness_test",
-    "Identity",
-    "BicubicDownsample",
-    "Inpainting",
-    "random_pixel_mask",
-    "MatrixProjection",
-    "FourierProjection",
-    "ENSEMBLES",
-    "sample_matrix",
-    "sample_fourier_rows",
-    "add_gaussian_noise",
-    "gaussian_noise",
-    "quantize_8bit",
-    "quantization_noise_std",
-    "split_seed",
-]
+__all__ = list(OPERATOR_API)
+
+
+def __getattr__(name):
+    if name in OPERATOR_API:
+        return getattr(_physics, name)
+    raise AttributeError(f"module 'rim_tf.operators' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(OPERATOR_API))

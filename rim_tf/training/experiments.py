@@ -1,7 +1,7 @@
 """What each experiment of the paper trains: its model and its degradations."""
 from __future__ import annotations
 
-from rim_tf.degradations import Denoise, Downsample, RandomProjection
+from rim_tf.physics.tasks import Denoise, Downsample, RandomProjection
 from rim_tf.models.rim import RIM, build_atrous_rim, build_ffn, build_gdn, build_rim
 from rim_tf.training.config import TrainConfig
 

@@ -1,0 +1,48 @@
+"""The one rule for a noise standard deviation, whatever its unit.
+
+Every sigma of the package -- a task's observation noise, the likelihood's ``sigma`` of
+eq. 9, the 0..255 levels of the command lines and tables -- passes :func:`check_sigma`: a
+finite number > 0. The unit only adds what can be judged in it: on the 0..255 scale a value
+below :data:`SIGMA255_MIN` is plainly on the 0..1 scale, one above 255 larger than the range.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+UNITS = {"0..1": "in the units of the [0, 1] images", "0..255": "on the 0..255 scale"}
+"""The units a sigma is given in, and how error messages name them."""
+
+SIGMA255_MIN = 0.1
+"""Every user-facing sigma is on the 0..255 scale; below this it was plainly given on 0..1."""
+
+
+def check_sigma(sigma, name: str = "sigma", unit: str = "0..1"):
+    """A noise standard deviation: finite and > 0, else ``ValueError`` naming ``name`` and ``unit``.
+
+    Args:
+      sigma: a number, or an array of them (one per sample).
+      name: how the message names the argument (``"--sigma-range"``, ``"sigma_range[0]"``).
+      unit: ``"0..1"`` (image units; also the measurements' units of a projection) or
+        ``"0..255"`` (8-bit levels, whatever the bit depth: also within [0.1, 255]).
+
+    Returns:
+      ``sigma`` as a float (a float64 array for array input).
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unknown sigma unit {unit!r}; choose one of {', '.join(UNITS)}")
+    where = UNITS[unit]
+    try:
+        values = np.asarray(sigma, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number {where}, got {sigma!r}") from None
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise ValueError(f"{name} (the noise standard deviation {where}) must be > 0 and finite, "
+                         f"got {sigma}")
+    if unit == "0..255":
+        if np.any(values < SIGMA255_MIN):
+            low = float(values.min())
+            raise ValueError(f"{name} = {low:g} on the 0..255 scale is far below the rounding noise of "
+                             f"8-bit data (0.29); it looks like the 0..1 scale: give {low * 255:.4g}")
+        if np.any(values > 255):
+            raise ValueError(f"{name} = {float(values.max()):g} is larger than the whole 0..255 range")
+    return float(values) if values.ndim == 0 else values

@@ -1,0 +1,87 @@
+#!/usr/bin/env python
+"""Write ``tests/data/shipped_outputs.npz``: every shipped model on a small fixed input.
+
+    PYTHONPATH=. python tests/make_shipped_outputs.py
+
+For each shipped name (``rim_tf.shipped.SHIPPED_NAMES``) the model loaded with the public
+loader (``rim_tf.pretrained``) runs its own task on a seeded 24x24 image:
+
+* ``denoise`` / ``color``: Gaussian noise of std 25/255 (numpy, fixed seed), ``A = I``;
+* ``3task`` / ``gdn`` / ``ffn``: a seeded Gaussian projection of m = n/2 measurements
+  (numpy matrix, :class:`rim_tf.operators.MatrixProjection`) with noise std 1;
+* ``superres``: x2 through :class:`rim_tf.operators.BicubicDownsample`, the LR image rounded to
+  8 bits, sigma the std of 8-bit rounding.
+
+Every step's estimate (``[T, 1, 24, 24, C]`` float32) and the observation are stored.
+``tests/test_shipped_outputs.py`` recomputes them and requires the same numbers: the
+acceptance check that moving code around changed no output. Regenerate only when the
+shipped weights themselves change.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+OUTPUTS = Path(__file__).resolve().parent / "data" / "shipped_outputs.npz"
+SIZE = 24
+SEED = 20170401
+
+
+def _clean(channels: int, seed: int) -> np.ndarray:
+    """A seeded ``[1, 24, 24, C]`` image in ``[0.05, 0.95]``: smooth ramps plus texture."""
+    rng = np.random.default_rng([SEED, seed])
+    r, c = np.meshgrid(np.linspace(0, 1, SIZE), np.linspace(0, 1, SIZE), indexing="ij")
+    base = 0.5 + 0.3 * np.sin(3 * r + 2 * c)[..., None] * np.linspace(1, 0.6, channels)
+    x = base + 0.1 * rng.standard_normal((SIZE, SIZE, channels))
+    return np.clip(x, 0.05, 0.95).astype(np.float32)[None]
+
+
+def _task(name: str, channels: int, seed: int):
+    """``(y, operator, sigma)`` of the shipped model's own task (a denoiser when operator is None)."""
+    from rim_tf.operators import BicubicDownsample, MatrixProjection, quantization_noise_std
+
+    x = _clean(channels, seed)
+    rng = np.random.default_rng([SEED, seed, 1])
+    if name in ("denoise", "color"):
+        sigma = 25.0 / 255.0
+        return (x + sigma * rng.standard_normal(x.shape)).astype(np.float32), None, sigma
+    if name in ("3task", "gdn", "ffn"):
+        n = SIZE * SIZE * channels
+        matrix = rng.standard_normal((1, n // 2, n)).astype(np.float32)
+        operator = MatrixProjection(matrix, (SIZE, SIZE, channels))
+        y = operator.forward(x).numpy() + rng.standard_normal((1, n // 2)).astype(np.float32)
+        return y.astype(np.float32), operator, 1.0
+    if name == "superres":
+        operator = BicubicDownsample(2, hr_size=(SIZE, SIZE))
+        y = np.clip(np.floor(operator.forward(x).numpy() * 255.0 + 0.5), 0, 255) / 255.0
+        return y.astype(np.float32), operator, quantization_noise_std()
+    raise ValueError(f"no fixed task for shipped weights {name!r}")
+
+
+def compute_outputs() -> dict:
+    """``{"<name>/y": observation, "<name>/estimates": [T, 1, H, W, C]}`` for every shipped name."""
+    import rim_tf
+    from rim_tf.shipped import SHIPPED_NAMES
+
+    out = {}
+    for k, name in enumerate(SHIPPED_NAMES):
+        model, _ = rim_tf.pretrained(name)
+        y, operator, sigma = _task(name, int(model.channels), k)
+        estimates = model(y, operator=operator, sigma=sigma)
+        out[f"{name}/y"] = y
+        out[f"{name}/estimates"] = np.asarray(estimates, np.float32)
+    return out
+
+
+def main() -> int:
+    outputs = compute_outputs()
+    OUTPUTS.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(OUTPUTS, **outputs)
+    print(f"wrote {OUTPUTS} ({OUTPUTS.stat().st_size:,} bytes): {', '.join(sorted(outputs))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
