@@ -217,8 +217,9 @@ _EXPERIMENT_PRESET = {
     ("superres", "smoke"): {"patch_size": 12, "stride": 12},
     # the à-trous cell runs its GRU at full resolution: ~4x the FLOPs per patch of the strided
     # 48/96 denoiser; fewer validation patches, since Table 3's protocol is validated too
-    ("superres", "cpu"): {"patch_size": 36, "gru_features": 32, "stride": 12, "val_patches": 500,
-                          "val_every": 300},
+    # widths 32/16: the SR size pilot (reference_results/ours/pilot-sr/)
+    ("superres", "cpu"): {"patch_size": 36, "hidden_features": 32, "gru_features": 16, "stride": 12,
+                          "val_patches": 500, "val_every": 600},
     ("superres", "quick"): {"patch_size": 36, "gru_features": 32, "stride": 12},
 }
 
