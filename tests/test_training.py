@@ -161,3 +161,18 @@ def test_mirrored_strategy_on_two_logical_cpus(fake_data, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "replicas=2" in result.stdout and "max weight difference" in result.stdout
+
+
+def test_a_new_forward_model_trains_without_a_new_experiment(fake_data, tmp_path):
+    """The README's example: a registered task (the Gaussian blur) handed to the Trainer."""
+    from rim_tf.physics.blur import Blur
+
+    config = smoke(max_iterations=3)
+    trainer = Trainer(config, tmp_path, data_dir=fake_data, progress=False,
+                      degradations=[Blur(width=1.0, sigma=0.01)])
+    sidecar = trainer.train()
+    assert sidecar["iterations"] == 3 and np.isfinite(sidecar["val_psnr"])
+    assert [d["name"] for d in sidecar["degradations"]] == ["blur"]
+    with pytest.raises(ValueError, match="task id"):
+        Trainer(config, tmp_path / "b", data_dir=fake_data, progress=False,
+                degradations=[Blur(1.0), Blur(2.0)])

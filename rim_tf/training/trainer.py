@@ -90,10 +90,14 @@ class Trainer:
         progress: show a progress bar (on stderr).
         plot_curve: redraw ``curve.png`` (validation PSNR against patches and hours) after
             every validation.
+        degradations: the training tasks (instances of the tasks registered in
+            :data:`rim_tf.physics.tasks.TASKS`, one drawn per batch); by default the
+            experiment's own (:func:`rim_tf.training.experiments.build_degradations`). This is
+            how a RIM is trained on a new forward model without a new experiment.
     """
 
     def __init__(self, config: TrainConfig, out_dir, data_dir=None, progress: bool = True,
-                 plot_curve: bool = True):
+                 plot_curve: bool = True, degradations=None):
         self.config = config.validate()
         self.plot_curve = plot_curve
         self.out_dir = Path(out_dir)
@@ -106,7 +110,14 @@ class Trainer:
         if self.precision != "float32":
             keras.mixed_precision.set_dtype_policy(self.precision)
         self.strategy = make_strategy(config.strategy)
-        self.degradations = build_degradations(config)
+        self.degradations = (build_degradations(config) if degradations is None
+                             else list(degradations))
+        if not self.degradations:
+            raise ValueError("degradations: at least one training task is needed")
+        ids = [d.task_id for d in self.degradations]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"degradations: two tasks share a task id ({ids}); each task of a "
+                             f"mixed-task run needs its own")
         self._degradation_of = {d.task_id: d for d in self.degradations}
         with self.strategy.scope():
             self.model = build_model(config)
