@@ -114,10 +114,6 @@ class Trainer:
                              else list(degradations))
         if not self.degradations:
             raise ValueError("degradations: at least one training task is needed")
-        ids = [d.task_id for d in self.degradations]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"degradations: two tasks share a task id ({ids}); each task of a "
-                             f"mixed-task run needs its own")
         self._degradation_of = {d.task_id: d for d in self.degradations}
         with self.strategy.scope():
             self.model = build_model(config)
