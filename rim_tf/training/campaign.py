@@ -22,6 +22,8 @@ import json
 import sys
 from pathlib import Path
 
+from rim_tf.training.protocol import format_scores
+
 HISTORY_FILE = "history.jsonl"
 COMMITTED = ("config.json", "history.jsonl", "curve.png", "checkpoints", "model.keras", "model.json")
 FLAT_GAIN_DB = 0.05   # the stop rule: the last fifth of the run gains less than this
@@ -124,7 +126,7 @@ def describe(summary: dict) -> str:
             f"training; validation PSNR {s['val_psnr']:.2f} dB (best {s['best_val_psnr']:.2f}, "
             f"start {s['start_val_psnr']:.2f}); "
             + ("" if not s.get("protocol") else "Table 3 protocol on held-out crops "
-               + ", ".join(f"{k} {v:.2f}" for k, v in s["protocol"].items()) + " dB; ")
+               + format_scores(s["protocol"]) + " dB; ")
             + f"{flat}{' (of the protocol mean)' if s.get('stop_signal') == 'protocol_psnr' else ''}; "
             f"{s['committed_bytes'] / 1e6:.1f} MB committed")
 

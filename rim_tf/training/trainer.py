@@ -49,7 +49,7 @@ from rim_tf.precision import resolve_precision
 from rim_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
 from rim_tf.training.lock import run_lock
-from rim_tf.training.protocol import SuperresProtocol, protocol_mean
+from rim_tf.training.protocol import SuperresProtocol, format_scores, protocol_mean
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -448,7 +448,7 @@ class Trainer:
         def wall_time_now() -> float:
             return float(self.wall_time.numpy()) + time.perf_counter() - last_save
 
-        def validate_and_record(it: int, loss=None) -> float:
+        def validate_and_record(it: int, loss=None) -> dict:
             began = time.perf_counter()
             with self.averaged_weights():
                 value = self._validate(data.validation, writer)
@@ -468,13 +468,13 @@ class Trainer:
             row["precision"] = self.precision
             row["load_avg_1min"] = round(os.getloadavg()[0], 2)
             self._record(row)
-            return value
+            return row
 
         val_psnr, validated_at = None, -1
         if start == 0 and data.validation is not None:
             # the untrained model's score (its initial estimate): the baseline to beat
             (self.out_dir / HISTORY_FILE).write_text("")
-            val_psnr, validated_at = validate_and_record(0), 0
+            val_psnr, validated_at = validate_and_record(0)["val_psnr"], 0
             say(f"[rim_tf] validation PSNR before training: {val_psnr:.2f} dB")
         window = (time.perf_counter(), start)
         it = start
@@ -507,10 +507,13 @@ class Trainer:
                     for t, mse in enumerate(per_step.numpy()):
                         tf.summary.scalar(f"train_mse_per_step/t{t + 1:02d}", mse)
             if data.validation is not None and (it % c.val_every == 0 or it == total or out_of_time):
-                val_psnr, validated_at = validate_and_record(it, loss), it
+                row = validate_and_record(it, loss)
+                val_psnr, validated_at = row["val_psnr"], it
                 hours = wall_time_now() / 3600
+                protocol_text = ("" if "protocol" not in row
+                                 else f"; protocol {format_scores(row['protocol'])}")
                 say(f"[rim_tf] iteration {it} ({it * c.batch_size} patches, {hours:.2f} h): "
-                    f"validation PSNR {val_psnr:.2f} dB{self._protocol_text()}")
+                    f"validation PSNR {val_psnr:.2f} dB{protocol_text}")
             if (it % c.checkpoint_every == 0 or it == total or out_of_time
                     or time.perf_counter() - last_save >= 60.0 * c.checkpoint_minutes):
                 now = time.perf_counter()
@@ -530,7 +533,7 @@ class Trainer:
         self.wall_time.assign_add(time.perf_counter() - last_save)
         last_save = time.perf_counter()
         if data.validation is not None and validated_at != it:
-            val_psnr = validate_and_record(it)
+            val_psnr = validate_and_record(it)["val_psnr"]
         writer.flush()
         return self.export(val_psnr, num_train_patches=data.patches.train.num_patches,
                            complete=it >= total)
@@ -549,14 +552,9 @@ class Trainer:
                                                 scales=c.scales, crop=c.protocol_crop, steps=c.steps)
         print(f"[rim_tf] protocol validation: Table 3's scoring (Y, 8 bits, shave = scale) on "
               f"central {c.protocol_crop}x{c.protocol_crop} crops of the {len(ids)} held-out images; "
-              f"bicubic " + ", ".join(f"{k} {v:.2f}" for k, v in protocol.bicubic().items()) + " dB",
+              f"bicubic {format_scores(protocol.bicubic())} dB",
               flush=True)
         return protocol
-
-    def _protocol_text(self) -> str:
-        rows = read_history(self.out_dir)
-        scores = rows[-1].get("protocol") if rows else None
-        return "" if not scores else "; protocol " + ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
 
     def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float) -> dict:
         """Patches/s of this session's loop: data, step, logging, validation and checkpoints
