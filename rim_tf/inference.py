@@ -225,8 +225,8 @@ def _as_image(image, name: str = "image") -> np.ndarray:
 
 
 def check_sigma255(sigma, name: str = "sigma") -> float:
-    """A noise standard deviation on the 0..255 scale: finite, in [0.1, 255], else ``ValueError``
-    (values below 0.1 are refused as plainly on the 0..1 scale). The rule is
+    """A noise standard deviation on the 0..255 scale: finite, in [0.25, 255], else ``ValueError``
+    (values below 0.25 are refused as plainly on the 0..1 scale). The rule is
     :func:`rim_tf.physics.sigma.check_sigma`'s."""
     return check_sigma(sigma, name, unit="0..255")
 

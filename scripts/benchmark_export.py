@@ -24,13 +24,13 @@ from rim_tf.quiet import quiet_tensorflow
 
 
 def parse_args(argv=None):
-    from rim_tf.cli import output_file, positive_int
+    from rim_tf.cli import output_file, positive_int, sigma255
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default="denoise", help="shipped name, .keras file or run folder")
     p.add_argument("--data-dir", default=None, help="folder holding BSDS300/ and SelfExSR/ (default $RIM_DATA)")
     p.add_argument("--limit", type=positive_int, default=8, help="number of test images (default 8)")
-    p.add_argument("--sigma", type=float, default=25.0, help="denoising noise level, 0..255 scale")
+    p.add_argument("--sigma", type=sigma255, default=25.0, help="denoising noise level on the 0..255 scale")
     p.add_argument("--scale", type=int, default=2, choices=(2, 3, 4), help="super-resolution scale")
     p.add_argument("--lr-size", type=positive_int, nargs=2, default=(100, 100), metavar=("H", "W"))
     p.add_argument("--threads", type=positive_int, default=None, help="LiteRT interpreter threads")

@@ -27,14 +27,14 @@ import numpy as np
 
 
 def parse_args(argv=None):
-    from rim_tf.cli import add_weight_options, output_file
+    from rim_tf.cli import add_weight_options, output_file, sigma255
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=("denoise", "superres"), default="denoise")
     parser.add_argument("--weights", default=None,
                         help="a .keras file or shipped name (default: shipped denoise / superres)")
     parser.add_argument("--image-id", default=None,
                         help="BSDS300 test id, or img_NNN for superres (default: the first test id)")
-    parser.add_argument("--sigma", type=float, default=25.0, help="denoise: noise std on the 0..255 scale (25)")
+    parser.add_argument("--sigma", type=sigma255, default=25.0, help="denoise: noise std on the 0..255 scale (25)")
     parser.add_argument("--scale", type=int, choices=(2, 3, 4), default=3, help="superres: the scale (3)")
     parser.add_argument("--steps", type=int, default=None, help="RIM steps (default: the trained number)")
     parser.add_argument("--show-steps", default=None,

@@ -15,6 +15,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from rim_tf.cli import positive_float, sigma255
 from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
 from rim_tf.evaluation import figure3
 
@@ -28,9 +29,12 @@ def parse_args(argv=None):
                         help="measurement ratios m/n (default: the RIM's training ratios, else 0.25 0.5)")
     parser.add_argument("--inpaint", type=float, nargs="*", default=[0.5],
                         help="fractions of pixels removed for the inpainting task (default: 0.5)")
-    parser.add_argument("--projection-sigma", type=float, default=1.0, help="measurement noise std (paper: 1)")
-    parser.add_argument("--inpaint-sigma", type=float, default=None,
-                        help="inpainting noise std (default: projection sigma / patch size)")
+    parser.add_argument("--projection-sigma", type=positive_float, default=1.0,
+                        help="measurement noise std of the projections, in the measurements' own units, not 0..255: "
+                             "a projection's outputs are not pixels (paper: 1)")
+    parser.add_argument("--inpaint-sigma", type=sigma255, default=None,
+                        help="inpainting noise std on kept pixels, on the 0..255 scale "
+                             "(default: 255 x projection sigma / patch size = 7.97)")
     parser.add_argument("--patch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     add_common_arguments(parser, steps_help="RIM steps (default: twice the trained number)", subset=False)
@@ -53,7 +57,7 @@ def main(argv=None):
         ratios = (first.get("config") or {}).get("measurement_ratios") or (0.25, 0.5)
     report = figure3(models, ratios=tuple(ratios), inpaint_fractions=tuple(args.inpaint),
                      n=args.limit or 5000, size=args.patch_size, steps=args.steps,
-                     projection_sigma=args.projection_sigma, inpaint_sigma=args.inpaint_sigma,
+                     projection_sigma=args.projection_sigma, inpaint_sigma=None if args.inpaint_sigma is None else args.inpaint_sigma / 255.0,
                      data_dir=args.data_dir, batch_size=args.batch_size, seed=args.seed,
                      progress=not args.quiet)
     return finish(report, args.out)

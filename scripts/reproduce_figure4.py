@@ -14,7 +14,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.cli import add_weight_options, output_folder
+from rim_tf.cli import add_weight_options, output_folder, sigma255
 from rim_tf.cli.evaluation import cli, finish, load_model_arg
 from rim_tf.evaluation import figure4
 
@@ -28,7 +28,8 @@ def parse_args(argv=None):
     parser.add_argument("--image-id", default=None, help="BSDS300 test id (default: the first in lexicographic order)")
     parser.add_argument("--crop", type=int, default=128, help="size of the centred crop (default 128)")
     parser.add_argument("--fraction", type=float, default=0.5, help="fraction of pixels removed (our choice: 0.5)")
-    parser.add_argument("--sigma", type=float, default=None, help="noise std on kept pixels (default 1/32)")
+    parser.add_argument("--sigma", type=sigma255, default=None,
+                        help="noise std on kept pixels, on the 0..255 scale (default 255/32 = 7.97, i.e. 1/32 of the range)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--steps", type=int, default=None, help="RIM steps (default: trained number)")
@@ -47,7 +48,8 @@ def main(argv=None):
                                 allow_other_task=args.allow_other_task)
         if loaded is not None:
             models[label] = loaded
-    report = figure4(models, image_id=args.image_id, crop=args.crop, fraction=args.fraction, sigma=args.sigma,
+    report = figure4(models, image_id=args.image_id, crop=args.crop, fraction=args.fraction,
+                     sigma=None if args.sigma is None else args.sigma / 255.0,
                      steps=args.steps, data_dir=args.data_dir, seed=args.seed)
     return finish(report, args.out)
 

@@ -12,6 +12,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from rim_tf.cli import sigma255
 from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
 from rim_tf.evaluation import table1
 
@@ -22,7 +23,7 @@ def parse_args(argv=None):
                         help="a .keras file (or run folder) or a shipped name (default: color)")
     parser.add_argument("--testset", nargs="+", default=["cbsd68"], choices=["cbsd68", "bsds300-test"],
                         help="cbsd68 (68 images) and/or bsds300-test (all 100)")
-    parser.add_argument("--sigma", type=float, default=25.0, help="noise std on 0..255 (paper: 25)")
+    parser.add_argument("--sigma", type=sigma255, default=25.0, help="noise std on the 0..255 scale (paper: 25)")
     parser.add_argument("--bm3d", action="store_true", help="also run CBM3D (pip install bm3d), timed per image")
     add_common_arguments(parser)
     return parser.parse_args(argv)

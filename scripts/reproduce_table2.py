@@ -24,6 +24,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from rim_tf.cli import sigma255
 from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
 from rim_tf.evaluation import table2
 
@@ -38,7 +39,8 @@ def parse_args(argv=None):
                         help="RIM-3task: a .keras file, a shipped name, or none (default: 3task)")
     parser.add_argument("--testset", nargs="+", default=["bsd68"], choices=["bsd68", "bsds300-test"],
                         help="bsd68 (68 images) and/or bsds300-test (all 100, in parentheses in the paper)")
-    parser.add_argument("--sigma", type=float, nargs="+", default=[15, 25, 50], help="noise levels on 0..255")
+    parser.add_argument("--sigma", type=sigma255, nargs="+", default=[15, 25, 50],
+                        help="noise levels on the 0..255 scale (default: 15 25 50)")
     parser.add_argument("--quantize", choices=["both", "plain", "8bit"], default="both",
                         help="plain Gaussian noise, 8-bit quantized, or both (default)")
     parser.add_argument("--bm3d", action="store_true", help="also run BM3D (pip install bm3d)")

@@ -15,7 +15,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.inference import check_sigma255
+from rim_tf.cli import sigma255
 from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
 from rim_tf.evaluation import table3
 
@@ -26,7 +26,7 @@ def parse_args(argv=None):
                         help="a .keras file (or run folder), a shipped name, or none for bicubic only "
                              "(default: superres)")
     parser.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4], choices=[2, 3, 4])
-    parser.add_argument("--sigma", type=float, default=None,
+    parser.add_argument("--sigma", type=sigma255, default=None,
                         help="likelihood noise std on the 0..255 scale, as every sigma of rim_tf "
                              "(default: the std of 8-bit rounding, 1/sqrt(12) = 0.29)")
     add_common_arguments(parser)
@@ -35,7 +35,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    sigma = None if args.sigma is None else check_sigma255(args.sigma) / 255.0
+    sigma = None if args.sigma is None else args.sigma / 255.0
     loaded = load_model_arg(args.weights, "superres", precision=args.precision,
                                 allow_other_task=args.allow_other_task)
     model, sidecar, label = loaded if loaded is not None else (None, None, None)

@@ -210,3 +210,70 @@ def test_tables_say_when_the_steps_differ_from_training():
     assert "run with 20 RIM steps; the weights were trained with 10" in run_info(sidecar, steps=20).notes
     assert "RIM steps" not in run_info(sidecar, steps=10).notes
     assert "RIM steps" not in run_info(sidecar).notes
+
+
+# ------------------------------------------------------------------ one sigma unit on the command lines
+def _script(name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_script_{name}", REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SIGMA_FLAGS = [  # every user-facing image-noise sigma: (entry point, the flag and a value plainly on 0..1)
+    ("reproduce_table1", ["--sigma", "0.1"]),
+    ("reproduce_table2", ["--sigma", "15", "0.1"]),
+    ("reproduce_table3", ["--sigma", "0.05"]),
+    ("reproduce_figure3", ["--inpaint-sigma", "0.03"]),
+    ("reproduce_figure4", ["--sigma", "0.03"]),
+    ("figure_steps", ["--sigma", "0.2"]),
+    ("benchmark_export", ["--sigma", "0.1"]),
+    ("rim-denoise", ["in.png", "--sigma", "0.1"]),
+    ("rim-superres", ["in.png", "--scale", "2", "--sigma", "0.01"]),
+    ("train_denoise", ["--sigma-range", "0.02", "0.2"]),
+]
+
+
+def _main(entry):
+    if entry in ("rim-denoise", "rim-superres"):
+        from rim_tf.cli import denoise, superres
+        return {"rim-denoise": denoise, "rim-superres": superres}[entry].build_parser().parse_args
+    if entry == "train_denoise":
+        from rim_tf.training.cli import main
+        return lambda argv: main("denoise", argv)
+    module = _script(entry)
+    return getattr(module, "parse_args", None) or module.main
+
+
+@pytest.mark.parametrize("entry,argv", SIGMA_FLAGS, ids=[e for e, _ in SIGMA_FLAGS])
+def test_a_sigma_plainly_on_the_0_1_scale_is_refused_before_any_work(entry, argv, tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default output folders would be made here
+    with pytest.raises(SystemExit) as exit_info:
+        _main(entry)(argv + (["--out", str(tmp_path / "out")] if entry == "train_denoise" else []))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "on the 0..255 scale" in err and "looks like the 0..1 scale: give" in err, err
+    assert list(tmp_path.iterdir()) == []  # nothing made, nothing computed
+
+
+@pytest.mark.parametrize("entry,argv", SIGMA_FLAGS, ids=[e for e, _ in SIGMA_FLAGS])
+def test_every_sigma_flag_says_its_unit_in_its_help(entry, argv, capsys):
+    with pytest.raises(SystemExit):
+        _main(entry)(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    flag = next(a for a in argv if a.startswith("--sigma") or a.startswith("--inpaint-sigma"))
+    at = help_text.index(flag + " ", help_text.index("options:"))
+    assert "0..255" in help_text[at:at + 400], help_text[at:at + 400]
+
+
+def test_a_0_255_sigma_is_taken_as_given():
+    from rim_tf.cli import sigma255
+    from rim_tf.training.cli import sigma_range_from_255
+
+    assert sigma255("25") == 25.0 and sigma255("0.29") == 0.29  # 8-bit rounding noise is a real setting
+    assert sigma_range_from_255((5, 60)) == (5 / 255, 60 / 255)
+    table3 = _script("reproduce_table3").parse_args(["--sigma", "0.29"])
+    assert table3.sigma == 0.29

@@ -22,7 +22,7 @@ from typing import Callable, Optional
 from rim_tf.shipped import load_checked as load_model  # no TensorFlow until a model is loaded
 
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_SR_OVERLAP", "DEFAULT_TILE", "add_model_arguments", "cli_main",
-           "load_model", "log", "nonnegative_int", "output_file", "output_folder", "positive_float",
+           "load_model", "log", "nonnegative_int", "output_file", "output_folder", "positive_float", "sigma255",
            "positive_int", "report_errors", "trained_range", "warn", "weights_summary"]
 
 # rim_tf.inference.DEFAULT_TILE / DEFAULT_OVERLAP / DEFAULT_SR_OVERLAP, repeated so that building
@@ -72,6 +72,19 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
     return value
+
+
+def sigma255(text: str) -> float:
+    """An argument type: a noise standard deviation on the 0..255 scale, the one unit of every
+    user-facing sigma; a value plainly on the 0..1 scale is refused at parse time, before any work
+    (the rule of :func:`rim_tf.physics.sigma.check_sigma`)."""
+    from rim_tf.physics.sigma import check_sigma
+
+    value = positive_float(text)
+    try:
+        return check_sigma(value, "sigma", unit="0..255")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _writable(text: str, check: str, what: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rim_tf.cli import (DEFAULT_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
+from rim_tf.cli import (DEFAULT_OVERLAP, add_model_arguments, cli_main, load_model, log, sigma255,
                         read_input, trained_range, warn, weights_summary, write_result)
 
 MIN_SIGMA = 0.5
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rim-denoise", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("image", help="the noisy image: PNG, JPEG or TIFF; gray or RGB (+ alpha); 8 or 16 bit")
-    parser.add_argument("--sigma", type=positive_float, default=None,
+    parser.add_argument("--sigma", type=sigma255, default=None,
                         help="noise standard deviation on the 0..255 scale, also for 16-bit images "
                              "(default: estimated from the image)")
     add_model_arguments(parser, default_weights="shipped 'denoise' for gray, 'color' for RGB images",

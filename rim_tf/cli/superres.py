@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rim_tf.cli import (DEFAULT_SR_OVERLAP, add_model_arguments, cli_main, load_model, log, positive_float,
+from rim_tf.cli import (DEFAULT_SR_OVERLAP, add_model_arguments, cli_main, load_model, log, sigma255,
                         read_input, weights_summary, write_result)
 
 SCALES = (2, 3, 4)
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("image", help="the low-resolution image: PNG, JPEG or TIFF; gray or RGB (+ alpha); 8 or 16 bit")
     parser.add_argument("--scale", type=int, choices=SCALES, required=True,
                         help="the enlargement factor: 2, 3 or 4 (the scales the model is trained for)")
-    parser.add_argument("--sigma", type=positive_float, default=None,
+    parser.add_argument("--sigma", type=sigma255, default=None,
                         help="the likelihood's noise std on the 0..255 scale (default: 8-bit rounding, "
                              "1/sqrt(12) = 0.29, as in training)")
     add_model_arguments(parser, default_weights="shipped 'superres'", default_overlap=DEFAULT_SR_OVERLAP,

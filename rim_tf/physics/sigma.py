@@ -12,8 +12,11 @@ import numpy as np
 UNITS = {"0..1": "in the units of the [0, 1] images", "0..255": "on the 0..255 scale"}
 """The units a sigma is given in, and how error messages name them."""
 
-SIGMA255_MIN = 0.1
-"""Every user-facing sigma is on the 0..255 scale; below this it was plainly given on 0..1."""
+SIGMA255_MIN = 0.25
+"""Every user-facing sigma is on the 0..255 scale; below this it was plainly given on 0..1.
+
+A quarter of an 8-bit level is below the noise that rounding to 8 bits alone adds (0.29), so no
+real 0..255 setting is refused, while every usual 0..1 level up to sigma 63 (0.25) is caught."""
 
 
 def check_sigma(sigma, name: str = "sigma", unit: str = "0..1"):
@@ -23,7 +26,7 @@ def check_sigma(sigma, name: str = "sigma", unit: str = "0..1"):
       sigma: a number, or an array of them (one per sample).
       name: how the message names the argument (``"--sigma-range"``, ``"sigma_range[0]"``).
       unit: ``"0..1"`` (image units; also the measurements' units of a projection) or
-        ``"0..255"`` (8-bit levels, whatever the bit depth: also within [0.1, 255]).
+        ``"0..255"`` (8-bit levels, whatever the bit depth: also within [0.25, 255]).
 
     Returns:
       ``sigma`` as a float (a float64 array for array input).
