@@ -60,8 +60,15 @@ def _task(name: str, channels: int, seed: int):
     raise ValueError(f"no fixed task for shipped weights {name!r}")
 
 
-def compute_outputs() -> dict:
-    """``{"<name>/y": observation, "<name>/estimates": [T, 1, H, W, C]}`` for every shipped name."""
+def compute_outputs(observations: dict | None = None) -> dict:
+    """``{"<name>/y": observation, "<name>/estimates": [T, 1, H, W, C]}`` for every shipped name.
+
+    With ``observations`` (``{"<name>/y": array}``, the stored ones), each model runs on the
+    given observation instead of the recomputed one, so that the estimates are compared on the
+    very same input: a projection's ``y`` is a sum of 576 products, whose last bits depend on
+    the CPU's vector width (oneDNN sums in another order with AVX-512 than with AVX2), and ten
+    recurrent steps would carry that difference into the estimates.
+    """
     import rim_tf
     from rim_tf.shipped import SHIPPED_NAMES
 
@@ -69,8 +76,10 @@ def compute_outputs() -> dict:
     for k, name in enumerate(SHIPPED_NAMES):
         model, _ = rim_tf.pretrained(name)
         y, operator, sigma = _task(name, int(model.channels), k)
-        estimates = model(y, operator=operator, sigma=sigma)
         out[f"{name}/y"] = y
+        if observations is not None:
+            y = observations[f"{name}/y"]
+        estimates = model(y, operator=operator, sigma=sigma)
         out[f"{name}/estimates"] = np.asarray(estimates, np.float32)
     return out
 
