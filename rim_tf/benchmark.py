@@ -187,7 +187,12 @@ def step_vs_trainer(config, data_dir=None, step_iterations: int = 20, trainer_it
     config describes, in its precision). The trainer figure is a real run of
     ``trainer_iterations`` iterations on BSDS300 with the config's validation and checkpoint
     intervals: data, logging, validation and checkpoints amortised, the first (tracing)
-    iteration left out. Returns both rates (patches/s) and their ratio.
+    iteration left out. The bare step is timed before and after the run and the two averaged,
+    so that a drift of the machine's speed during the run (seen: +-5% between minutes on this
+    project's 2-core machines) does not pass for the trainer's overhead. Returns both rates
+    (patches/s) and their ratio, and ``in_run_ratio``: the trainer's rate over the rate of its
+    own step calls in the same run (``Trainer.session_throughput["step_share"]``), which no
+    drift distorts.
     """
     import tempfile
 
@@ -196,15 +201,24 @@ def step_vs_trainer(config, data_dir=None, step_iterations: int = 20, trainer_it
 
     precision = resolve_precision(config.precision)
     model = _with_policy(precision, lambda: build_model(config))
-    bare = keras_rim_throughput(model, batch_size=config.batch_size, size=config.patch_size,
-                                steps=config.steps, iterations=step_iterations)
+    def bare() -> float:
+        return keras_rim_throughput(model, batch_size=config.batch_size, size=config.patch_size,
+                                    steps=config.steps, iterations=step_iterations).patches_per_s
+
+    before = bare()
     run_config = dataclasses.replace(config, max_iterations=trainer_iterations, max_minutes=None)
     with tempfile.TemporaryDirectory(dir=workdir) as out:
         trainer = Trainer(run_config, out, data_dir=data_dir, progress=False, plot_curve=False)
         trainer.train()
         loop = trainer.session_throughput
-    return {"precision": precision, "step_patches_per_s": round(bare.patches_per_s, 2),
+    after = bare()
+    step = (before + after) / 2
+    return {"precision": precision, "step_patches_per_s": round(step, 2),
+            "step_before_after": [round(before, 2), round(after, 2)],
             "trainer_patches_per_s": loop["patches_per_s"],
-            "ratio": round(loop["patches_per_s"] / bare.patches_per_s, 3),
+            "ratio": round(loop["patches_per_s"] / step, 3),
+            # the same ratio measured inside the run: trainer rate / rate of its own step calls
+            "in_run_step_patches_per_s": loop.get("step_patches_per_s"),
+            "in_run_ratio": loop.get("step_share"),
             "trainer_iterations": trainer_iterations, "val_every": config.val_every,
             "val_patches": config.val_patches, "checkpoint_every": config.checkpoint_every}

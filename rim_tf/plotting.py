@@ -141,10 +141,10 @@ def plot_learning_curve(rows: Sequence[Mapping], path, *, title: str = "") -> Pa
     """One run's learning curve (its ``history.jsonl`` rows); see :func:`plot_learning_curves`.
 
     Rows with a ``protocol`` entry (super-resolution: Table 3's scoring per scale on held-out
-    crops) add one curve per scale beside the patch validation."""
+    crops) add one curve per scale beside the patch validation; rows with a ``transfer`` entry
+    (RIM-3task: the tasks it was not trained on) one curve per task."""
     runs = {"validation patches": rows}
-    scales = sorted({k for r in rows for k in (r.get("protocol") or {})})
-    for k in scales:
-        runs[f"protocol {k} (Y, shaved)"] = [
-            {**r, "val_psnr": r["protocol"][k]} for r in rows if k in (r.get("protocol") or {})]
+    for key, label in (("protocol", "protocol {} (Y, shaved)"), ("transfer", "{} (not trained)")):
+        for k in sorted({k for r in rows for k in (r.get(key) or {})}):
+            runs[label.format(k)] = [{**r, "val_psnr": r[key][k]} for r in rows if k in (r.get(key) or {})]
     return plot_learning_curves(runs, path, title=title)

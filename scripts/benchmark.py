@@ -74,7 +74,8 @@ def trainer_comparison(args) -> list:
     rows = []
     print(f"\nbare training step vs the real Trainer loop, preset {args.preset} "
           f"({args.trainer_iterations} trainer iterations each; validation and checkpoints amortised):")
-    print(f"{'precision':16s} {'step patches/s':>15s} {'trainer patches/s':>18s} {'trainer/step':>13s}")
+    print(f"{'precision':16s} {'step patches/s':>15s} {'trainer patches/s':>18s} {'trainer/step':>13s} "
+          f"{'in-run step':>12s} {'trainer/in-run step':>20s}")
     for precision in ("float32", "mixed_bfloat16"):
         if (precision == "mixed_bfloat16" and not has_native_bfloat16()
                 and not tf.config.list_physical_devices("GPU") and not args.emulated_bfloat16):
@@ -85,7 +86,8 @@ def trainer_comparison(args) -> list:
         row = benchmark.step_vs_trainer(config, data_dir=args.data_dir,
                                         trainer_iterations=args.trainer_iterations)
         print(f"{precision:16s} {row['step_patches_per_s']:15.1f} {row['trainer_patches_per_s']:18.1f} "
-              f"{row['ratio']:13.2f}", flush=True)
+              f"{row['ratio']:13.2f} {row['in_run_step_patches_per_s']:12.1f} {row['in_run_ratio']:20.2f}",
+              flush=True)
         rows.append(row)
     return rows
 

@@ -1,4 +1,5 @@
-"""Super-resolution validation by Table 3's protocol, and the colour of the training patches."""
+"""Super-resolution validation by Table 3's protocol, RIM-3task's validation on the tasks it is
+not trained on, and the colour of the training patches."""
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ from rim_tf.data.locate import bsds300_split
 from rim_tf.imresize_reference import imresize_reference
 from rim_tf.training import Trainer, preset_config
 from rim_tf.training.campaign import read_history, summarize
-from rim_tf.training.protocol import SuperresProtocol, protocol_mean
+from rim_tf.training.protocol import SuperresProtocol, TransferProtocol, protocol_mean
 
 
 def _images(rng, n=2, shape=(70, 101, 3)):
@@ -113,3 +114,56 @@ def test_resume_of_a_run_that_predates_new_settings(fake_data, tmp_path):
     resumed = preset_config("denoise", "smoke", max_iterations=3, stride=8, val_patches=4)
     sidecar = Trainer(resumed, tmp_path, data_dir=fake_data, progress=False).train(resume=True)
     assert sidecar["iterations"] == 3
+
+
+# ------------------------------------------------------------------ RIM-3task's transfer
+def test_transfer_crops_are_gray_central_and_of_one_size(rng):
+    from rim_tf.data.images import convert_color
+
+    ids, images = _images(rng, n=2, shape=(70, 101, 3))
+    images.append(rng.integers(0, 256, (60, 90, 3), dtype=np.uint8))
+    ids.append("102")
+    protocol = TransferProtocol.from_images(ids, images, crop=64)
+    assert [i for i, _ in protocol.images] == ids
+    assert {img.shape for _, img in protocol.images} == {(60, 60, 1)}  # the smallest image bounds it
+    np.testing.assert_array_equal(protocol.images[0][1], convert_color(images[0], "gray")[5:65, 20:80])
+    with pytest.raises(ValueError, match="held-out images"):
+        TransferProtocol.from_images([], [], crop=64)
+
+
+def test_transfer_scores_are_table2_and_figure4_on_the_crops(rng):
+    """The scores are the Table 2 function's means on the crops (same noise per id), and the
+    baseline is the observations' own PSNR: a model that returns its input scores it exactly."""
+    from rim_tf.evaluation import evaluate_denoising
+    from rim_tf.models.rim import build_rim
+
+    ids, images = _images(rng, n=2, shape=(40, 40, 3))
+    protocol = TransferProtocol.from_images(ids, images, crop=32, steps=2)
+    model = build_rim(1, hidden_features=4, gru_features=8, steps=2)
+    scores = protocol(model)
+    assert sorted(scores) == ["denoise15", "denoise25", "denoise50", "inpaint50"]
+    direct = evaluate_denoising(model, protocol.images, sigma=25, steps=2, progress=False)
+    assert scores["denoise25"] == pytest.approx(direct.mean_psnr, abs=1e-9)
+    baseline = protocol.baseline()
+    assert baseline["denoise25"] == pytest.approx(direct.mean_input_psnr, abs=1e-6)
+    assert baseline["denoise15"] > baseline["denoise25"] > baseline["denoise50"]
+    assert 3 < baseline["inpaint50"] < 12  # half the pixels set to 0: a few dB only
+    assert protocol(model) == scores  # the same observations on every call
+
+
+def test_3task_run_records_the_transfer_but_stops_on_its_own_tasks(fake_data, tmp_path):
+    config = preset_config("3task", "smoke", max_iterations=3, stride=8, val_patches=6,
+                           protocol_crop=32)
+    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
+    rows = read_history(tmp_path)
+    assert len(rows) >= 2
+    for row in rows:
+        assert sorted(row["transfer"]) == ["denoise15", "denoise25", "denoise50", "inpaint50"]
+        assert all(np.isfinite(v) for v in row["transfer"].values())
+        assert "protocol_psnr" not in row and "protocol" not in row
+    status = summarize(tmp_path)
+    assert status["stop_signal"] == "val_psnr" and status["transfer"] == rows[-1]["transfer"]
+    from rim_tf.training.campaign import describe
+
+    assert "not-trained tasks on held-out crops denoise15" in describe(status)
+    assert (tmp_path / "curve.png").stat().st_size > 0

@@ -109,6 +109,7 @@ def summarize(folder) -> dict:
         "best_val_psnr": max(r["val_psnr"] for r in rows),
         "start_val_psnr": rows[0]["val_psnr"],
         "protocol": last.get("protocol"),
+        "transfer": last.get("transfer"),
         "stop_signal": key,
         "last_fifth_gain_db": gain,
         "flat": None if gain is None else gain < FLAT_GAIN_DB,
@@ -127,6 +128,8 @@ def describe(summary: dict) -> str:
             f"start {s['start_val_psnr']:.2f}); "
             + ("" if not s.get("protocol") else "Table 3 protocol on held-out crops "
                + format_scores(s["protocol"]) + " dB; ")
+            + ("" if not s.get("transfer") else "not-trained tasks on held-out crops "
+               + format_scores(s["transfer"]) + " dB; ")
             + f"{flat}{' (of the protocol mean)' if s.get('stop_signal') == 'protocol_psnr' else ''}; "
             f"{s['committed_bytes'] / 1e6:.1f} MB committed")
 

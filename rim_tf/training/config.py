@@ -73,8 +73,10 @@ class TrainConfig:
     max_minutes: Optional[float] = None    # stop cleanly after this much wall time (this invocation)
     val_images: int = 10                   # whole training images held out for validation
     val_patches: int = 1000
-    # super-resolution: also score Table 3's protocol (Y, 8 bits, shave = scale, per scale) on
-    # central crops of this size of the held-out images at every validation (0: off)
+    # super-resolution: also score Table 3's protocol (Y, 8 bits, shave = scale, per scale);
+    # 3task: also score the out-of-training tasks (denoising, inpainting); both on central crops
+    # of this size of the held-out images at every validation (0: off);
+    # rim_tf.training.protocol.PROTOCOLS
     protocol_crop: int = 192
     # colour of the training patches: auto = rgb for color, y (the BT.601 luma Table 3 scores)
     # for superres, gray (MATLAB rgb2gray, how the denoising test images are made) otherwise
@@ -186,7 +188,7 @@ class TrainConfig:
 _PAPER = {}
 _EXPERIMENT_DEFAULTS = {
     "denoise": {},
-    "3task": {},
+    "3task": {"protocol_crop": 128},  # the size of Figure 4's crop
     "color": {},
     "superres": {"model": "atrous", "patch_size": 36, "gru_features": 64},
 }

@@ -14,6 +14,17 @@ within 4 pixels of a border, and the mean over three scales hides a scale that g
 ``imresize(HR, 1/scale)`` with MATLAB's uint8 arithmetic (how the SelfExSR LR files were
 made), and scores the model with :func:`rim_tf.evaluation.evaluate_superres`, the very
 function behind ``scripts/reproduce_table3.py``.
+
+:class:`TransferProtocol` is RIM-3task's counterpart: the model is trained on random
+projections only, and the paper's claim is that it then denoises (Table 2) and inpaints
+(Figure 4) without having seen either task. The patch validation scores only the training
+tasks, so the transfer is scored beside it, on gray crops of the same held-out images, with
+the Table 2 function and Figure 4's inpainting, so that the campaign's curve shows when (and
+whether) the transfer appears.
+
+Both protocols share one interface, used by the trainer: ``key`` (the history row's field),
+``stop_signal`` (whether the campaign's stop rule watches their mean), ``__call__(model)`` ->
+``{name: dB}`` and ``baseline()`` -> the same for the model's initial estimate.
 """
 from __future__ import annotations
 
@@ -44,6 +55,16 @@ class SuperresProtocol:
 
     pairs: dict
     steps: Optional[int] = None
+
+    key = "protocol"
+    stop_signal = True  # Table 3 is what this model is for: the stop rule watches its mean
+    title = "Table 3's scoring (Y, 8 bits, shave = scale)"
+    baseline_name = "bicubic"
+
+    @classmethod
+    def from_config(cls, config, ids: Sequence[str], rgb_images: Sequence[np.ndarray]) -> "SuperresProtocol":
+        return cls.from_images(ids, rgb_images, scales=config.scales, crop=config.protocol_crop,
+                               steps=config.steps)
 
     @classmethod
     def from_images(cls, ids: Sequence[str], rgb_images: Sequence[np.ndarray], *,
@@ -92,6 +113,101 @@ class SuperresProtocol:
 
         return {f"x{scale}": evaluate_superres(None, pairs, progress=False)[0].mean_psnr
                 for scale, pairs in self.pairs.items()}
+
+    baseline = bicubic
+
+
+TRANSFER_SIGMAS = (15, 25, 50)
+"""Table 2's noise levels (0..255), scored on every transfer validation."""
+INPAINT_FRACTION = 0.5
+INPAINT_SIGMA = 1.0 / 32.0
+"""Figure 4's defaults: half the pixels removed, noise 1/32 (image units) on the kept ones."""
+
+
+@dataclass
+class TransferProtocol:
+    """Out-of-training tasks of RIM-3task on gray held-out crops: ``[(id, uint8 [H, W, 1])]``.
+
+    Calling it scores a model and returns ``{"denoise15": dB, "denoise25": dB, "denoise50": dB,
+    "inpaint50": dB}``: the denoising of Table 2 (:func:`rim_tf.evaluation.evaluate_denoising`,
+    the same noise per image id on every call) and Figure 4's inpainting (half the pixels
+    removed, a fixed mask per crop), each the mean PSNR over the crops after the trained steps.
+    """
+
+    images: list
+    steps: Optional[int] = None
+    sigmas: tuple = TRANSFER_SIGMAS
+    inpaint_fraction: float = INPAINT_FRACTION
+    inpaint_sigma: float = INPAINT_SIGMA
+
+    key = "transfer"
+    stop_signal = False  # not trained for: shown beside the training tasks, never stopped on
+    title = "out-of-training tasks (Table 2's denoising, Figure 4's inpainting)"
+    baseline_name = "the input"
+
+    @classmethod
+    def from_config(cls, config, ids: Sequence[str], rgb_images: Sequence[np.ndarray]) -> "TransferProtocol":
+        return cls.from_images(ids, rgb_images, crop=config.protocol_crop, steps=config.steps)
+
+    @classmethod
+    def from_images(cls, ids: Sequence[str], rgb_images: Sequence[np.ndarray], *, crop: int = 128,
+                    steps: Optional[int] = None) -> "TransferProtocol":
+        """Central ``crop`` x ``crop`` crops of ``rgb_images`` (uint8 ``[H, W, 3]``), in the gray
+        of the test sets (:func:`rim_tf.data.images.convert_color`)."""
+        from rim_tf.data.images import convert_color
+
+        if not ids:
+            raise ValueError("the transfer validation needs held-out images (val_images >= 1)")
+        if crop < 8:
+            raise ValueError(f"transfer crop must be at least 8 pixels, got {crop}")
+        images = []
+        for i, image in zip(ids, rgb_images):
+            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+                raise ValueError(f"image {i}: expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
+            # one crop size for all, so that the crops batch together
+            images.append((str(i), _central_crop(convert_color(image, "gray"), crop, 1)))
+        size = min(min(img.shape[:2]) for _, img in images)
+        images = [(i, _central_crop(img, size, 1)) for i, img in images]
+        return cls(images, steps)
+
+    def _inpaint(self, model) -> tuple:
+        """(mean PSNR of the model's estimates, mean PSNR of the masked input) over the crops."""
+        from rim_tf.evaluation.runners import inpaint_image
+
+        models = {} if model is None else {"model": model}
+        got, observed = [], []
+        for k, (_, image) in enumerate(self.images):
+            out = inpaint_image(models, image.astype(np.float32) / 255.0, fraction=self.inpaint_fraction,
+                                sigma=self.inpaint_sigma, steps=self.steps or (model.steps if model else 1),
+                                seed=k)
+            observed.append(out["observed_psnr"])
+            if model is not None:
+                got.append(out["psnr"]["model"])
+        return (float(np.mean(got)) if got else None), float(np.mean(observed))
+
+    def __call__(self, model) -> dict:
+        from rim_tf.evaluation import evaluate_denoising
+
+        scores = {f"denoise{s:g}": evaluate_denoising(model, self.images, sigma=s, steps=self.steps,
+                                                      progress=False).mean_psnr
+                  for s in self.sigmas}
+        scores[f"inpaint{100 * self.inpaint_fraction:.0f}"] = self._inpaint(model)[0]
+        return scores
+
+    def baseline(self) -> dict:
+        """The PSNR of the observations themselves: the noisy crops, the masked crops."""
+        from rim_tf.evaluation.protocols import noisy_observation
+        from rim_tf.metrics import psnr
+
+        scores = {f"denoise{s:g}": float(np.mean([
+            psnr(noisy_observation(img, i, s) * 255.0, img.astype(np.float64), data_range=255,
+                 check_range=False) for i, img in self.images])) for s in self.sigmas}
+        scores[f"inpaint{100 * self.inpaint_fraction:.0f}"] = self._inpaint(None)[1]
+        return scores
+
+
+PROTOCOLS = {"superres": SuperresProtocol, "3task": TransferProtocol}
+"""The experiments whose validation also scores a protocol of their own (see the module)."""
 
 
 def format_scores(scores: dict) -> str:

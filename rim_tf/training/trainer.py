@@ -49,7 +49,7 @@ from rim_tf.precision import resolve_precision
 from rim_tf.training.config import RESUMABLE_CHANGES, TrainConfig
 from rim_tf.training.experiments import build_degradations, build_model
 from rim_tf.training.lock import run_lock
-from rim_tf.training.protocol import SuperresProtocol, format_scores, protocol_mean
+from rim_tf.training.protocol import PROTOCOLS, format_scores, protocol_mean
 
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
@@ -458,11 +458,12 @@ class Trainer:
                    "wall_time_s": round(wall_time_now(), 1),
                    "val_time_s": round(float(self.val_time.numpy()), 1), "val_psnr": value}
             if scores is not None:
-                row["protocol_psnr"] = protocol_mean(scores)
-                row["protocol"] = {k: round(v, 4) for k, v in scores.items()}
+                if protocol.stop_signal:
+                    row["protocol_psnr"] = protocol_mean(scores)
+                row[protocol.key] = {k: round(v, 4) for k, v in scores.items()}
                 with writer.as_default(step=it):
                     for k, v in scores.items():
-                        tf.summary.scalar(f"validation/protocol_{k}", v)
+                        tf.summary.scalar(f"validation/{protocol.key}_{k}", v)
             if loss is not None:
                 row["loss"] = loss
             row["precision"] = self.precision
@@ -480,11 +481,15 @@ class Trainer:
         it = start
         loop_start = time.perf_counter()
         first_done = None  # when the first iteration of this session (which traces the graph) ended
+        step_seconds = 0.0  # inside the training step, after the first iteration (drift-free overhead)
         for batch in itertools.islice(data.train, max(total - start, 0)):
+            step_began = time.perf_counter()
             loss, per_step = self._train_step_for(self._task_id(batch))(batch)
+            loss = float(loss)  # waits for the step
+            if first_done is not None:
+                step_seconds += time.perf_counter() - step_began
             self.iteration.assign_add(1)
             it = int(self.iteration.numpy())
-            loss = float(loss)
             if not math.isfinite(loss):
                 raise FloatingPointError(f"the training loss became {loss} at iteration {it}; "
                                          f"lower --learning-rate or --clip-norm")
@@ -510,8 +515,8 @@ class Trainer:
                 row = validate_and_record(it, loss)
                 val_psnr, validated_at = row["val_psnr"], it
                 hours = wall_time_now() / 3600
-                protocol_text = ("" if "protocol" not in row
-                                 else f"; protocol {format_scores(row['protocol'])}")
+                protocol_text = ("" if protocol is None
+                                 else f"; {protocol.key} {format_scores(row[protocol.key])}")
                 say(f"[rim_tf] iteration {it} ({it * c.batch_size} patches, {hours:.2f} h): "
                     f"validation PSNR {val_psnr:.2f} dB{protocol_text}")
             if (it % c.checkpoint_every == 0 or it == total or out_of_time
@@ -529,7 +534,7 @@ class Trainer:
         if bar is not None:
             bar.close()
         loop_end = time.perf_counter()
-        self.session_throughput = self._throughput(it - start, loop_start, first_done, loop_end)
+        self.session_throughput = self._throughput(it - start, loop_start, first_done, loop_end, step_seconds)
         self.wall_time.assign_add(time.perf_counter() - last_save)
         last_save = time.perf_counter()
         if data.validation is not None and validated_at != it:
@@ -539,32 +544,46 @@ class Trainer:
                            complete=it >= total)
 
     def _protocol(self, data):
-        """Table 3's protocol on crops of the held-out images, for super-resolution (else None)."""
+        """The experiment's own protocol on crops of the held-out images (``PROTOCOLS``: Table 3's
+        scoring for super-resolution, the out-of-training tasks for 3task), else None."""
         c = self.config
-        if c.experiment != "superres" or not c.protocol_crop or not data.patches.val_ids:
+        kind = PROTOCOLS.get(c.experiment)
+        if kind is None or not c.protocol_crop or not data.patches.val_ids:
             return None
         from rim_tf.data.images import read_image
         from rim_tf.data.locate import bsds300_split
 
         paths = dict(bsds300_split(self.data_dir, "train"))
         ids = list(data.patches.val_ids)
-        protocol = SuperresProtocol.from_images(ids, [read_image(paths[i]) for i in ids],
-                                                scales=c.scales, crop=c.protocol_crop, steps=c.steps)
-        print(f"[rim_tf] protocol validation: Table 3's scoring (Y, 8 bits, shave = scale) on "
-              f"central {c.protocol_crop}x{c.protocol_crop} crops of the {len(ids)} held-out images; "
-              f"bicubic {format_scores(protocol.bicubic())} dB",
+        protocol = kind.from_config(c, ids, [read_image(paths[i]) for i in ids])
+        print(f"[rim_tf] {protocol.key} validation: {protocol.title} on central "
+              f"{c.protocol_crop}x{c.protocol_crop} crops of the {len(ids)} held-out images; "
+              f"{protocol.baseline_name} {format_scores(protocol.baseline())} dB",
               flush=True)
         return protocol
 
-    def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float) -> dict:
+    def _throughput(self, iterations: int, loop_start: float, first_done, loop_end: float,
+                    step_seconds: float = 0.0) -> dict:
         """Patches/s of this session's loop: data, step, logging, validation and checkpoints
-        together, over the iterations after the first (which traces the step's graph)."""
+        together, over the iterations after the first (which traces the step's graph).
+
+        ``step_share`` is the part of that loop time spent inside the training step itself, and
+        ``step_patches_per_s`` the rate of the step alone, both measured in the same run: the
+        loop's own cost (data, logging, validation, checkpoints) is ``1 - step_share``, a
+        figure that a drift of the machine's speed cannot distort (a bare step timed before or
+        after the run can be 5-10% off on a 2-core machine).
+        """
         if iterations < 2 or first_done is None:
             return {"iterations": iterations, "patches_per_s": None}
         seconds = loop_end - first_done
-        return {"iterations": iterations, "seconds": round(loop_end - loop_start, 2),
-                "first_iteration_s": round(first_done - loop_start, 2),
-                "patches_per_s": round((iterations - 1) * self.config.batch_size / seconds, 2)}
+        patches = (iterations - 1) * self.config.batch_size
+        out = {"iterations": iterations, "seconds": round(loop_end - loop_start, 2),
+               "first_iteration_s": round(first_done - loop_start, 2),
+               "patches_per_s": round(patches / seconds, 2)}
+        if step_seconds > 0:
+            out["step_patches_per_s"] = round(patches / step_seconds, 2)
+            out["step_share"] = round(step_seconds / seconds, 4)
+        return out
 
     def export(self, val_psnr, num_train_patches=None, complete: bool = True) -> dict:
         """Save ``model.keras`` and its ``model.json`` sidecar (atomically).
