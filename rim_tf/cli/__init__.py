@@ -78,6 +78,9 @@ def sigma255(text: str) -> float:
     """An argument type: a noise standard deviation on the 0..255 scale, the one unit of every
     user-facing sigma; a value plainly on the 0..1 scale is refused at parse time, before any work
     (the rule of :func:`rim_tf.physics.sigma.check_sigma`)."""
+    from rim_tf.quiet import quiet_tensorflow
+
+    quiet_tensorflow()  # the rule lives in rim_tf.physics, whose package imports TensorFlow
     from rim_tf.physics.sigma import check_sigma
 
     value = positive_float(text)
