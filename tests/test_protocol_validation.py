@@ -44,11 +44,16 @@ def test_protocol_refuses_what_cannot_be_scored(rng):
     assert protocol_mean({"x2": 30.0, "x3": 27.0, "x4": 24.0}) == 27.0
 
 
+def _smoke_run_history(experiment, out, data_dir, **settings) -> list:
+    """The history rows of a smoke run of ``experiment`` (stride 8) into ``out``."""
+    config = preset_config(experiment, "smoke", stride=8, **settings)
+    Trainer(config, out, data_dir=data_dir, progress=False).train()
+    return read_history(out)
+
+
 def test_superres_run_records_the_protocol_per_scale(fake_data, tmp_path):
-    config = preset_config("superres", "smoke", max_iterations=4, stride=8, val_patches=4,
-                           protocol_crop=48)
-    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
-    rows = read_history(tmp_path)
+    rows = _smoke_run_history("superres", tmp_path, fake_data, max_iterations=4, val_patches=4,
+                              protocol_crop=48)
     assert len(rows) >= 2
     for row in rows:
         assert sorted(row["protocol"]) == ["x2", "x3", "x4"]
@@ -59,9 +64,8 @@ def test_superres_run_records_the_protocol_per_scale(fake_data, tmp_path):
 
 
 def test_denoise_run_has_no_protocol(fake_data, tmp_path):
-    config = preset_config("denoise", "smoke", max_iterations=2, stride=8, val_patches=4)
-    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
-    assert all("protocol" not in r for r in read_history(tmp_path))
+    rows = _smoke_run_history("denoise", tmp_path, fake_data, max_iterations=2, val_patches=4)
+    assert all("protocol" not in r for r in rows)
     assert summarize(tmp_path)["stop_signal"] == "val_psnr"
 
 
@@ -152,10 +156,8 @@ def test_transfer_scores_are_table2_and_figure4_on_the_crops(rng):
 
 
 def test_3task_run_records_the_transfer_but_stops_on_its_own_tasks(fake_data, tmp_path):
-    config = preset_config("3task", "smoke", max_iterations=3, stride=8, val_patches=6,
-                           protocol_crop=32)
-    Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
-    rows = read_history(tmp_path)
+    rows = _smoke_run_history("3task", tmp_path, fake_data, max_iterations=3, val_patches=6,
+                              protocol_crop=32)
     assert len(rows) >= 2
     for row in rows:
         assert sorted(row["transfer"]) == ["denoise15", "denoise25", "denoise50", "inpaint50"]

@@ -73,6 +73,13 @@ def estimate_psnr(estimate, clean_uint8, round_to_uint8: bool = False) -> float:
     return psnr(est, np.asarray(clean_uint8, np.float64).reshape(est.shape), data_range=255)
 
 
+def observation_psnr(y, clean_uint8) -> float:
+    """PSNR (0..255) of an observation in ``[0, 1]`` units against a uint8 image, unclipped: the
+    "noisy input" of the tables (noise may carry it outside ``[0, 1]``)."""
+    return psnr(np.asarray(y, np.float64) * 255.0, np.asarray(clean_uint8, np.float64),
+                data_range=255, check_range=False)
+
+
 def sr_y_psnr(estimate_y, hr_rgb_uint8, scale: int) -> float:
     """SelfExSR PSNR of a Y-channel estimate in ``[0, 1]`` (``[H, W]``) against the HR image.
 

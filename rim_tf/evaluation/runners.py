@@ -11,7 +11,8 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from rim_tf.color import rgb2ycbcr
-from rim_tf.evaluation.protocols import estimate_psnr, group_by_shape, noisy_observation, sr_y_psnr
+from rim_tf.evaluation.protocols import (estimate_psnr, group_by_shape, noisy_observation, observation_psnr,
+                                         sr_y_psnr)
 from rim_tf.evaluation.results import CurveResult, EvalResult
 from rim_tf.inference import check_sigma255, check_steps
 from rim_tf.metrics import psnr
@@ -92,8 +93,7 @@ def evaluate_denoising(model, images, *, sigma: float, quantize: bool = False,
                 result.step_psnr[image_id] = curve
                 result.psnr[image_id] = curve[-1]
                 result.seconds[image_id] = per_image
-                result.input_psnr[image_id] = psnr(ys[j] * 255.0, clean.astype(np.float64),
-                                                   data_range=255, check_range=False)
+                result.input_psnr[image_id] = observation_psnr(ys[j], clean)
             bar.update(len(batch))
     return _reorder(result, [i for i, _ in images])
 
@@ -143,8 +143,7 @@ def evaluate_denoiser(denoise: Callable, images, *, sigma: float, quantize: bool
             estimate = np.asarray(denoise(y, sigma / 255.0)).reshape(clean.shape)
             result.seconds[image_id] = time.perf_counter() - start
             result.psnr[image_id] = estimate_psnr(estimate, clean, round_to_uint8)
-            result.input_psnr[image_id] = psnr(y * 255.0, clean.astype(np.float64),
-                                               data_range=255, check_range=False)
+            result.input_psnr[image_id] = observation_psnr(y, clean)
             bar.update(1)
     return result
 

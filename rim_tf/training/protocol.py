@@ -35,6 +35,12 @@ from typing import Optional, Sequence
 import numpy as np
 
 
+def _check_rgb(image_id, image: np.ndarray) -> None:
+    """Both protocols are built from the held-out images as read: uint8 ``[H, W, 3]``."""
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+        raise ValueError(f"image {image_id}: expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
+
+
 def _central_crop(image: np.ndarray, size: int, multiple: int) -> np.ndarray:
     """The central ``size`` x ``size`` crop (or the whole image, trimmed to a multiple of
     ``multiple``, where the image is smaller)."""
@@ -85,8 +91,7 @@ class SuperresProtocol:
         crop -= crop % multiple
         crops = []
         for i, image in zip(ids, rgb_images):
-            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
-                raise ValueError(f"image {i}: expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
+            _check_rgb(i, image)
             crops.append((str(i), _central_crop(image, crop, multiple)))
         pairs = {int(scale): [SRPair(name=i, id=i, scale=int(scale), hr=hr,
                                      lr=imresize(tf.constant(hr), scale=1.0 / scale).numpy())
@@ -162,8 +167,7 @@ class TransferProtocol:
             raise ValueError(f"transfer crop must be at least 8 pixels, got {crop}")
         images = []
         for i, image in zip(ids, rgb_images):
-            if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
-                raise ValueError(f"image {i}: expected uint8 [H, W, 3], got {image.dtype} {image.shape}")
+            _check_rgb(i, image)
             # one crop size for all, so that the crops batch together
             images.append((str(i), _central_crop(convert_color(image, "gray"), crop, 1)))
         size = min(min(img.shape[:2]) for _, img in images)
@@ -196,12 +200,10 @@ class TransferProtocol:
 
     def baseline(self) -> dict:
         """The PSNR of the observations themselves: the noisy crops, the masked crops."""
-        from rim_tf.evaluation.protocols import noisy_observation
-        from rim_tf.metrics import psnr
+        from rim_tf.evaluation.protocols import noisy_observation, observation_psnr
 
-        scores = {f"denoise{s:g}": float(np.mean([
-            psnr(noisy_observation(img, i, s) * 255.0, img.astype(np.float64), data_range=255,
-                 check_range=False) for i, img in self.images])) for s in self.sigmas}
+        scores = {f"denoise{s:g}": float(np.mean([observation_psnr(noisy_observation(img, i, s), img)
+                                                   for i, img in self.images])) for s in self.sigmas}
         scores[f"inpaint{100 * self.inpaint_fraction:.0f}"] = self._inpaint(None)[1]
         return scores
 
