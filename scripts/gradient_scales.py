@@ -4,13 +4,16 @@ should transfer to (Table 2's denoising, Figure 4's inpainting).
 
     python scripts/gradient_scales.py                       # 1000 held-out patches, eps = 0
     python scripts/gradient_scales.py --weights 3task --json out.json
+    python scripts/gradient_scales.py --start adjoint      # the projections from A^T y only
 
 Per task: PSNR of the initial estimate x_0, the share of its pixels at the link's clip, and
 the root-mean-square of the likelihood gradient (eq. 9) at x_0 and at the true image, in
 image space and in the logit space the cell works in (rim_tf.evaluation.gradients).
+The projections are scored from each --start (default both: A^T y and A^T y / n).
 The patches are the validation patches of the 10 held-out BSDS300 training images.
 """
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -29,6 +32,9 @@ def parse_args(argv=None):
                         help="take eps and link_eps from this model (a .keras file, run folder or shipped name); "
                              "default: eps = 0, link_eps = 1e-3")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ (default $RIM_DATA)")
+    parser.add_argument("--start", choices=("adjoint", "min_norm", "both"), default="both",
+                        help="the projections' initial estimate: A^T y (adjoint), A^T y / n (min_norm) "
+                             "or both (default)")
     parser.add_argument("--json", default=None, type=output_file, help="also write the rows as JSON")
     return parser.parse_args(argv)
 
@@ -57,19 +63,24 @@ def main(argv=None):
                                  color="gray", val_images=config.val_images, val_patches=args.patches,
                                  seed=config.seed)
     patches = split.val.cut(np.arange(split.val.num_patches)).astype(np.float32) / 255.0
-    trained = build_degradations(config)
+    starts = ("adjoint", "min_norm") if args.start == "both" else (args.start,)
+    trained = [task for start in starts
+               for task in build_degradations(dataclasses.replace(config, projection_start=start))]
     others = [Denoise((s / 255.0, s / 255.0)) for s in TRANSFER_SIGMAS]
     others.append(Inpaint(INPAINT_FRACTION, INPAINT_SIGMA))
     rows = first_step_statistics(trained + others, patches, eps=eps, link_eps=link_eps)
     for row, task in zip(rows, trained + others):
         row["trained_on"] = task in trained
+        if task in trained:
+            row["start"] = task.start
+            row["task"] = f"{row['task']} from {'A^T y / n' if task.start == 'min_norm' else 'A^T y'}"
         if isinstance(task, Denoise):
             row["task"] = f"denoise sigma {255 * row['sigma']:.0f}/255"
     print(f"{len(patches)} held-out 32x32 patches; {source}")
-    print(f"{'task':30s} {'trained':>7s} {'x0 PSNR':>8s} {'clipped':>8s} {'|g| x0':>9s} {'|g_eta| x0':>10s} "
+    print(f"{'task':38s} {'trained':>7s} {'x0 PSNR':>8s} {'clipped':>8s} {'|g| x0':>9s} {'|g_eta| x0':>10s} "
           f"{'|g| truth':>10s} {'|g_eta| truth':>13s}")
     for r in rows:
-        print(f"{r['task'][:30]:30s} {'yes' if r['trained_on'] else 'no':>7s} {r['x0_psnr']:8.2f} "
+        print(f"{r['task'][:38]:38s} {'yes' if r['trained_on'] else 'no':>7s} {r['x0_psnr']:8.2f} "
               f"{100 * r['clipped']:7.1f}% {r['grad_rms_x0']:9.3g} {r['grad_eta_rms_x0']:10.3g} "
               f"{r['grad_rms_truth']:10.3g} {r['grad_eta_rms_truth']:13.3g}")
     if args.json:

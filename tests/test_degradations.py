@@ -23,6 +23,8 @@ ALL = [
     RandomProjection("gaussian", 40, sigma=1.0),
     RandomProjection("binary", 40, sigma=1.0),
     RandomProjection("fourier", 40, sigma=1.0),
+    RandomProjection("gaussian", 40, sigma=1.0, start="min_norm"),
+    RandomProjection("fourier", 40, sigma=1.0, start="min_norm"),
     Inpaint(0.5, sigma=0.01),
     Downsample(2),
     Downsample(3),
@@ -206,6 +208,22 @@ def test_describe_round_trips_through_json(degradation):
     assert rebuilt.describe() == degradation.describe()
 
 
+def test_projection_start_reaches_the_operator_and_old_descriptions_mean_the_adjoint(rng):
+    x = _batch(rng, batch=2, size=16)
+    for ensemble in ("gaussian", "fourier"):
+        plain, scaled = (RandomProjection(ensemble, 100, 1.0, start=s) for s in ("adjoint", "min_norm"))
+        ex = plain(x, SEED)  # the start does not change the measurements
+        np.testing.assert_array_equal(ex["y"].numpy(), scaled(x, SEED)["y"].numpy())
+        x0 = scaled.operator(ex).initial_estimate(ex["y"]).numpy()
+        np.testing.assert_allclose(x0 * 256, plain.operator(ex).initial_estimate(ex["y"]).numpy(),
+                                   rtol=1e-4, atol=1e-3)
+        # image-like: within a few tenths of [0, 1], not hundreds
+        assert np.abs(x0).max() < 3.0
+    old = {"name": "projection_fourier", "task_id": 3, "ensemble": "fourier", "num_measurements": 40,
+           "sigma": 1.0}  # written before the start existed
+    assert from_description(old).start == "adjoint"
+
+
 def test_bad_configuration(rng):
     with pytest.raises(ValueError, match="fraction"):
         Inpaint(1.0, sigma=0.0)
@@ -215,6 +233,8 @@ def test_bad_configuration(rng):
         RandomProjection("gaussian", 10, sigma=-1.0)
     with pytest.raises(ValueError, match="ensemble"):
         RandomProjection("uniform", 10)
+    with pytest.raises(ValueError, match="projection start"):
+        RandomProjection("gaussian", 10, start="A^T y")
     with pytest.raises(ValueError, match="scale"):
         Downsample(0)
     with pytest.raises(ValueError, match="num_measurements"):

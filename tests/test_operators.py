@@ -194,3 +194,41 @@ def test_bad_arguments():
         split_seed(tf.constant([1, 2, 3]), 2)
     with pytest.raises(ValueError, match="matrix"):
         MatrixProjection(tf.zeros((2, 3, 7)), SHAPE)
+
+
+# ---------------------------------------------------------------------------------------
+# The projections' start (x_0): A^T y, or the minimum-norm A^T y / n.
+
+def test_fourier_min_norm_start_is_the_real_zero_filled_inverse_dft(rng):
+    x = _images(rng, batch=2)  # two channels: a row is one channel's coefficient
+    rows = sample_fourier_rows(2, 25, SHAPE, SEED)
+    op = FourierProjection(rows, SHAPE, start="min_norm")
+    spectrum = np.fft.fft2(x.numpy(), axes=(1, 2)).reshape(2, -1)
+    kept = np.zeros_like(spectrum)
+    np.put_along_axis(kept, rows.numpy(), np.take_along_axis(spectrum, rows.numpy(), axis=1), axis=1)
+    zero_filled = np.fft.ifft2(kept.reshape((2,) + SHAPE), axes=(1, 2)).real
+    np.testing.assert_allclose(op.initial_estimate(op.forward(x)).numpy(), zero_filled, atol=1e-5)
+
+
+@pytest.mark.parametrize("ensemble", ["gaussian", "binary"])
+def test_matrix_min_norm_start_is_near_the_pseudo_inverse_solution(rng, ensemble):
+    shape = (16, 16, 1)
+    x = _images(rng, batch=2, shape=shape)
+    matrix = sample_matrix(ensemble, 2, 64, shape, SEED)
+    op = MatrixProjection(matrix, shape, start="min_norm")
+    ours = op.initial_estimate(op.forward(x)).numpy().reshape(2, -1)
+    for b in range(2):
+        a = matrix.numpy()[b].astype(np.float64)
+        pinv = np.linalg.pinv(a) @ (a @ x.numpy()[b].reshape(-1))
+        # A A^T = n I + O(sqrt(n)) off the diagonal: close, not equal
+        assert np.linalg.norm(ours[b] - pinv) < 0.6 * np.linalg.norm(pinv)
+    # the plain adjoint is ~n times larger; the default start is still it
+    plain = MatrixProjection(matrix, shape)
+    assert plain.start == "adjoint"
+    np.testing.assert_allclose(plain.initial_estimate(op.forward(x)).numpy() / 256.0,
+                               op.initial_estimate(op.forward(x)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_start_is_refused():
+    with pytest.raises(ValueError, match="unknown projection start 'pinv'"):
+        FourierProjection(tf.zeros((1, 3), tf.int32), SHAPE, start="pinv")

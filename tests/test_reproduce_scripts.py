@@ -36,7 +36,8 @@ def weights(tmp_path_factory):
         model.save(path)
         path.with_suffix(".json").write_text(json.dumps({
             "experiment": "3task" if name in ("gdn", "ffn") else name, "preset": "smoke", "reduced_budget": True, "patches_seen": 24,
-            "iterations": 6, "val_psnr": 20.0, "config": {"steps": 2, "measurement_ratios": [0.25]}}))
+            "iterations": 6, "val_psnr": 20.0, "config": {"steps": 2, "measurement_ratios": [0.25],
+                                                          **({"projection_start": "min_norm"} if name == "3task" else {})}}))
         paths[name] = str(path)
     return paths
 
@@ -129,6 +130,12 @@ def test_figure3(weights, data_dir, tmp_path):
     curves = record["extra"]["curves"]
     assert set(curves) == {"gaussian m/n=0.25", "binary m/n=0.25", "fourier m/n=0.25", "inpaint 50% removed"}
     assert len(curves["fourier m/n=0.25"]["RIM"]["step_psnr"]) == 2 * 2 + 1  # twice the trained steps
+    # each model starts from its own config's start; the ablations' sidecars predate the option
+    assert record["extra"]["projection_start"] == {"RIM": "min_norm", "GDN": "adjoint", "FFN": "adjoint"}
+    for task in ("gaussian m/n=0.25", "binary m/n=0.25", "fourier m/n=0.25"):
+        rim0, gdn0 = (curves[task][m]["step_psnr"][0] for m in ("RIM", "GDN"))
+        assert abs(rim0 - gdn0) > 0.1, (task, rim0, gdn0)  # step 0 is each model's own start
+    assert curves["inpaint 50% removed"]["RIM"]["step_psnr"][0] == curves["inpaint 50% removed"]["GDN"]["step_psnr"][0]
 
 
 def test_figure4(weights, data_dir, tmp_path):

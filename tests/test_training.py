@@ -145,6 +145,26 @@ def test_mixed_task_experiments_train(experiment, model, fake_data, tmp_path):
     sidecar = Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()
     assert sidecar["iterations"] == 4 and np.isfinite(sidecar["val_psnr"])
     assert len(sidecar["degradations"]) == (6 if experiment == "3task" else 3)
+    if experiment == "3task":  # the start is recorded where evaluation reads it
+        assert sidecar["config"]["projection_start"] == "min_norm"
+        assert {d["start"] for d in sidecar["degradations"]} == {"min_norm"}
+
+
+def test_projection_start_presets_and_old_configs():
+    from rim_tf.physics import STARTS
+    from rim_tf.training.config import PAPER_UNKNOWNS, PROJECTION_STARTS, TrainConfig
+    from rim_tf.evaluation.tables import projection_start
+
+    assert PROJECTION_STARTS == STARTS and "projection_start" in PAPER_UNKNOWNS
+    for preset in ("paper", "cpu", "quick", "smoke"):
+        assert preset_config("3task", preset).projection_start == "min_norm"
+    # a config written before the option (the shipped 4,000-patch 3task models) meant A^T y
+    old = {k: v for k, v in preset_config("3task", "cpu").to_dict().items() if k != "projection_start"}
+    assert TrainConfig(**old).projection_start == "adjoint"
+    assert projection_start({"config": old}) == "adjoint" and projection_start({}) == "adjoint"
+    assert projection_start({"config": {"projection_start": "min_norm"}}) == "min_norm"
+    with pytest.raises(ValueError, match="unknown projection_start 'pinv'"):
+        preset_config("3task", "smoke", projection_start="pinv")
 
 
 def test_mixed_precision_smoke(fake_data, tmp_path):

@@ -271,13 +271,22 @@ def table3(model, sidecar, weights_label: Optional[str], *, scales=(2, 3, 4), st
                            f"{r.mean_seconds:.3f} s/image  ({len(r.psnr)} images)" for r in results])
 
 
+def projection_start(sidecar) -> str:
+    """The start a model's projections begin from: its training config's ``projection_start``,
+    ``"adjoint"`` for configs written before the option existed (or no sidecar)."""
+    config = (sidecar or {}).get("config") or {}
+    return str(config.get("projection_start", "adjoint"))
+
+
 def figure3(models: Mapping, *, ratios=(0.25, 0.5), inpaint_fractions=(0.5,), n: int = 5000,
             size: int = 32, steps: Optional[int] = None, projection_sigma: float = 1.0,
             inpaint_sigma: Optional[float] = None, data_dir=None, batch_size: int = 250,
             seed: int = 0, progress: bool = True) -> Report:
     """Figure 3: per-step PSNR of RIM/GDN/FFN on random projections and inpainting.
 
-    ``models`` is ``{"RIM": (model, sidecar, label), "GDN": ..., "FFN": ...}``.
+    ``models`` is ``{"RIM": (model, sidecar, label), "GDN": ..., "FFN": ...}``. Each model
+    starts a projection from the start its training config names (``projection_start``;
+    ``"adjoint"`` where the sidecar has none), on the same measurements as the others.
     ``steps`` defaults to twice the largest trained number of steps. ``inpaint_sigma``
     defaults to ``projection_sigma / size``: the per-pixel noise that the unnormalised
     Fourier ensemble's measurement noise amounts to (same SNR per pixel).
@@ -295,17 +304,28 @@ def figure3(models: Mapping, *, ratios=(0.25, 0.5), inpaint_fractions=(0.5,), n:
     steps = 2 * trained if steps is None else int(steps)
     inpaint_sigma = projection_sigma / size if inpaint_sigma is None else float(inpaint_sigma)
     pixels = size * size
+    starts = {label: projection_start(side) for label, (_, side, _) in models.items()}
     tasks = build_degradations(preset_config("3task", "paper", patch_size=size, measurement_ratios=tuple(ratios),
-                                             projection_sigma=projection_sigma))
+                                             projection_sigma=projection_sigma,
+                                             projection_start=next(iter(starts.values()))))
     tasks += [Inpaint(f, inpaint_sigma) for f in inpaint_fractions]
     patches, ids = random_test_patches(data_dir, n=n, size=size, seed=seed)
     curves, rows = {}, []
     for k, deg in enumerate(tasks):
         task = deg.label
+        groups = {None: nets}
         if isinstance(deg, RandomProjection):
             task = f"{deg.ensemble} m/n={deg.num_measurements / pixels:.2f}"
-        res = evaluate_patches(nets, patches, deg, steps=steps, ids=ids, batch_size=batch_size,
-                               seed=seed * 1000 + k, progress=progress, task=task)
+            groups = {start: {label: nets[label] for label in nets if starts[label] == start}
+                      for start in sorted(set(starts.values()))}
+        res = {}
+        for start, group in groups.items():  # same seed: the same measurements for every group
+            run_deg = deg if start is None else RandomProjection(
+                deg.ensemble, deg.num_measurements, deg.sigma, start=start)
+            res.update(evaluate_patches(group, patches, run_deg, steps=steps, ids=ids,
+                                        batch_size=batch_size, seed=seed * 1000 + k,
+                                        progress=progress, task=task))
+        res = {label: res[label] for label in nets}
         curves[task] = res
         for label, c in res.items():
             final = c.patch_psnr[:, min(c.trained_steps, c.steps)]
@@ -318,9 +338,11 @@ def figure3(models: Mapping, *, ratios=(0.25, 0.5), inpaint_fractions=(0.5,), n:
     run = dataclasses.replace(run, notes=_join(
         run.notes, f"{n} random {size}x{size} gray test patches (seed {seed}); projection noise "
                    f"sigma={projection_sigma:g}; inpainting noise sigma={inpaint_sigma:.4g}; "
-                   f"{steps} steps. The paper's Figure 3 has no table values."))
+                   f"{steps} steps; projections start from "
+                   + ", ".join(f"{label} {start}" for label, start in starts.items())
+                   + ". The paper's Figure 3 has no table values."))
     extra = {"steps": steps, "curves": {t: {m: c.to_dict() for m, c in r.items()} for t, r in curves.items()},
-             "tasks": [d.describe() for d in tasks]}
+             "tasks": [d.describe() for d in tasks], "projection_start": starts}
 
     def draw(path):
         from rim_tf.plotting import plot_step_curves

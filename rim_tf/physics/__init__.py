@@ -22,7 +22,7 @@ from rim_tf.physics.checks import adjointness_test
 from rim_tf.physics.inpainting import Inpaint, Inpainting, random_pixel_mask
 from rim_tf.physics.noise import (Denoise, add_gaussian_noise, gaussian_noise, quantization_noise_std,
                                   quantize_8bit, split_seed)
-from rim_tf.physics.projections import (ENSEMBLES, FourierProjection, MatrixProjection, RandomProjection,
+from rim_tf.physics.projections import (ENSEMBLES, STARTS, FourierProjection, MatrixProjection, RandomProjection,
                                         sample_fourier_rows, sample_matrix)
 from rim_tf.physics.sigma import check_sigma
 from rim_tf.physics.tasks import TASKS, from_description
@@ -38,6 +38,7 @@ __all__ = [
     "MatrixProjection",
     "FourierProjection",
     "ENSEMBLES",
+    "STARTS",
     "sample_matrix",
     "sample_fourier_rows",
     "add_gaussian_noise",

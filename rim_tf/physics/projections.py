@@ -23,6 +23,21 @@ measurement noise ``sigma = 1`` and a 32x32 patch of mean intensity ~0.5
 rows to unit norm (or the orthonormal DFT) would make the same ``sigma = 1`` swamp the
 signal (SNR ~ -6 dB), so that reading of the conference text is taken to be the unscaled one.
 
+Start. The RIM starts from the operator's ``initial_estimate`` (eta_0, section 2). Two are
+offered (:data:`STARTS`), chosen per task and recorded in a model's training config
+(``projection_start``; not given in the paper, see ``PAPER_UNKNOWNS``):
+
+* ``"adjoint"``: ``A^T y``. With unit-second-moment entries its values are ``~m`` times the
+  image's (hundreds), so ~all of ``x_0`` is clipped to the sigmoid's range (about 5 dB).
+  The shipped 4,000-patch 3task models were trained from it.
+* ``"min_norm"``: ``A^T y / n``, ``n`` the squared norm of a row (``H W C`` for the matrices,
+  ``H W`` for Fourier, whose row is one channel's coefficient; the number of pixels for gray
+  patches either way). For the Gaussian and binary ensembles it is the minimum-norm solution
+  ``A^T (A A^T)^{-1} y`` up to their ``A A^T ~ n I``; for Fourier it is exactly the real part
+  of the zero-filled inverse DFT, the usual start of compressed sensing. A blurred,
+  noisy image in pixel units (10-17 dB at m/n 0.25-0.5 on 32x32 patches), like the noisy
+  image a denoising RIM starts from (``reference_results/ours/3task-diagnosis/``).
+
 Images are batched ``[B, H, W, C]`` and flattened in that (row-major ``H, W, C``) order,
 ``n = H * W * C``; Fourier rows index the same flattened grid of per-channel spectra.
 
@@ -39,6 +54,7 @@ from rim_tf.physics.noise import add_gaussian_noise, split_seed
 from rim_tf.physics.sigma import check_sigma
 
 ENSEMBLES = ("gaussian", "binary", "fourier")
+STARTS = ("adjoint", "min_norm")
 
 
 def check_image_shape(image_shape: Sequence[int]) -> Tuple[int, int, int]:
@@ -67,6 +83,36 @@ def check_ensemble(ensemble: str) -> str:
     return ensemble
 
 
+def check_start(start: str) -> str:
+    if start not in STARTS:
+        raise ValueError(f"unknown projection start {start!r}; expected one of {STARTS}")
+    return start
+
+
+class _Projection(LinearOperator):
+    """What the two projections share: the image shape and the start (module docstring)."""
+
+    def __init__(self, image_shape: Sequence[int], start: str):
+        self.image_shape = check_image_shape(image_shape)
+        self.start = check_start(start)
+
+    @property
+    def pixels(self) -> int:
+        h, w, c = self.image_shape
+        return h * w * c
+
+    @property
+    def row_energy(self) -> int:
+        """The squared norm of a row of ``A`` (its expectation, for the random matrices)."""
+        raise NotImplementedError
+
+    def initial_estimate(self, y):
+        """``A^T y`` (``start="adjoint"``) or ``A^T y / n``, ~minimum-norm (``"min_norm"``;
+        ``n`` is :attr:`row_energy`, ``A A^T ~ n I``)."""
+        x = self.adjoint(y)
+        return x / float(self.row_energy) if self.start == "min_norm" else x
+
+
 def sample_matrix(ensemble: str, batch, num_measurements: int, image_shape, seed) -> tf.Tensor:
     """A fresh ``[batch, m, n]`` float32 Gaussian or binary measurement matrix per sample."""
     check_ensemble(ensemble)
@@ -89,19 +135,24 @@ def sample_fourier_rows(batch, num_measurements: int, image_shape, seed) -> tf.T
     return tf.math.top_k(scores, k=m, sorted=False).indices
 
 
-class MatrixProjection(LinearOperator):
+class MatrixProjection(_Projection):
     """``y = A x`` with an explicit per-sample matrix ``A`` of shape ``[B, m, H*W*C]``.
 
     Serves the Gaussian and the binary ensembles; measurements are ``[B, m]``.
+    ``start``: the initial estimate, ``"adjoint"`` or ``"min_norm"`` (module docstring).
     """
 
-    def __init__(self, matrix, image_shape: Sequence[int]):
+    def __init__(self, matrix, image_shape: Sequence[int], start: str = "adjoint"):
+        super().__init__(image_shape, start)
         self.matrix = tf.convert_to_tensor(matrix, dtype=tf.float32)
-        self.image_shape = check_image_shape(image_shape)
-        n = self.image_shape[0] * self.image_shape[1] * self.image_shape[2]
+        n = self.pixels
         if self.matrix.shape.rank != 3 or self.matrix.shape[-1] not in (None, n):
             raise ValueError(f"matrix must be [B, m, {n}] for images {self.image_shape}, "
                              f"got {self.matrix.shape}")
+
+    @property
+    def row_energy(self) -> int:
+        return self.pixels  # H W C entries of unit second moment
 
     def forward(self, x):
         x = tf.convert_to_tensor(x)
@@ -113,18 +164,24 @@ class MatrixProjection(LinearOperator):
         return tf.reshape(flat, (-1,) + self.image_shape)
 
 
-class FourierProjection(LinearOperator):
+class FourierProjection(_Projection):
     """``y = (F x)[rows]``: chosen coefficients of the unnormalised 2-D DFT of each channel.
 
     ``rows`` is ``[B, m]`` int32 indices into the flattened ``[H, W, C]`` spectrum;
     measurements are complex64 ``[B, m]``; the adjoint returns real float32 images.
+    ``start``: the initial estimate, ``"adjoint"`` or ``"min_norm"`` (module docstring).
     """
 
-    def __init__(self, rows, image_shape: Sequence[int]):
+    def __init__(self, rows, image_shape: Sequence[int], start: str = "adjoint"):
+        super().__init__(image_shape, start)
         self.rows = tf.convert_to_tensor(rows, dtype=tf.int32)
-        self.image_shape = check_image_shape(image_shape)
         if self.rows.shape.rank != 2:
             raise ValueError(f"rows must be [B, m], got {self.rows.shape}")
+
+    @property
+    def row_energy(self) -> int:
+        h, w, _ = self.image_shape
+        return h * w  # a row is one channel's DFT coefficient: H W unit-modulus entries
 
     def _spectrum(self, x):
         # fft2d transforms the two innermost axes: move channels out of the way.
@@ -157,14 +214,18 @@ class RandomProjection(Degradation):
         for the scaling); the task's ``variant`` is its index in :data:`ENSEMBLES`.
       num_measurements: ``m``, at most the number of pixels ``H * W * C`` of a patch.
       sigma: measurement noise std; 1.0 as in the conference version's experiments.
+      start: the operator's initial estimate, ``"adjoint"`` (``A^T y``) or ``"min_norm"``
+        (``A^T y / n``); see the module docstring.
     """
 
-    def __init__(self, ensemble: str, num_measurements: int, sigma: float = 1.0):
+    def __init__(self, ensemble: str, num_measurements: int, sigma: float = 1.0,
+                 start: str = "adjoint"):
         self.ensemble = check_ensemble(ensemble)
         if int(num_measurements) != num_measurements or num_measurements < 1:
             raise ValueError(f"num_measurements must be a positive integer, got {num_measurements}")
         self.num_measurements = int(num_measurements)
         self.sigma = check_sigma(sigma)
+        self.start = check_start(start)
 
     @property
     def name(self) -> str:
@@ -197,9 +258,9 @@ class RandomProjection(Degradation):
     def operator(self, example):
         image_shape = static_image_shape(tf.convert_to_tensor(example["x"]))
         if self.ensemble == "fourier":
-            return FourierProjection(example["rows"], image_shape)
-        return MatrixProjection(example["matrix"], image_shape)
+            return FourierProjection(example["rows"], image_shape, self.start)
+        return MatrixProjection(example["matrix"], image_shape, self.start)
 
     def describe(self):
         return {"name": self.name, "task_id": self.task_id, "ensemble": self.ensemble,
-                "num_measurements": self.num_measurements, "sigma": self.sigma}
+                "num_measurements": self.num_measurements, "sigma": self.sigma, "start": self.start}

@@ -29,6 +29,7 @@ MODELS = ("rim", "gdn", "ffn", "atrous")
 PRESETS = ("paper", "cpu", "quick", "smoke")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 TRAIN_COLORS = ("auto", "gray", "y", "rgb")
+PROJECTION_STARTS = ("adjoint", "min_norm")  # rim_tf.physics.projections.STARTS
 
 # settings that may change between a run and its resumption (length and bookkeeping only)
 RESUMABLE_CHANGES = {"max_iterations", "max_minutes", "epochs", "val_every", "checkpoint_every",
@@ -42,6 +43,13 @@ PAPER_UNKNOWNS = {
     "learning_rate": "not given (the authors' later code used problem-specific rates); 1e-3 is ours",
     "sigma_range": "the noise levels RIM-denoise was trained on are not given; 5..60 (/255) is ours",
     "measurement_ratios": "the m/n ratios of the random projections are in a figure only; ours",
+    "projection_start": "the paper does not say what a projection task's RIM starts from; the "
+                        "plain adjoint A^T y clips ~all of x_0 (values ~m times the image's) while "
+                        "denoising starts from the noisy image, so RIM-3task saw no state like "
+                        "denoising's start. The 3task presets start from A^T y / n "
+                        "(~minimum-norm; for Fourier the zero-filled inverse DFT), 10-17 dB on "
+                        "32x32 patches (reference_results/ours/3task-diagnosis/). Configs without "
+                        "the field (the first 4,000-patch models) started from A^T y",
     "atrous widths": "the super-resolution model's widths were lost from the text; ours",
     "train_color": "the paper does not say which gray the super-resolution RIM was trained on; "
                    "we train it on the Y channel that Table 3 scores (range 16..235), not on "
@@ -85,6 +93,9 @@ class TrainConfig:
     sigma_range: tuple = (5 / 255, 60 / 255)           # denoise, color (training noise)
     measurement_ratios: tuple = (0.25, 0.5)            # 3task: m / n per ensemble
     projection_sigma: float = 1.0                      # 3task measurement noise (docs/paper.md, section 3.1)
+    # 3task: x_0 of a projection, "adjoint" (A^T y) or "min_norm" (A^T y / n), see
+    # rim_tf.physics.projections; the default is what configs written without it meant
+    projection_start: str = "adjoint"
     scales: tuple = (2, 3, 4)                          # superres
     # optimisation
     learning_rate: float = 1e-3
@@ -152,6 +163,9 @@ class TrainConfig:
         if not (math.isfinite(self.projection_sigma) and self.projection_sigma > 0):
             raise ValueError(f"projection_sigma (the noise of the projection measurements) must be > 0, "
                              f"got {self.projection_sigma}")
+        if self.projection_start not in PROJECTION_STARTS:
+            raise ValueError(f"unknown projection_start {self.projection_start!r}; "
+                             f"choose one of {PROJECTION_STARTS}")
         if self.train_color not in TRAIN_COLORS:
             raise ValueError(f"unknown train_color {self.train_color!r}; choose one of {TRAIN_COLORS}")
         if self.train_color == "rgb" and self.experiment != "color" or \
@@ -188,7 +202,8 @@ class TrainConfig:
 _PAPER = {}
 _EXPERIMENT_DEFAULTS = {
     "denoise": {},
-    "3task": {"protocol_crop": 128},  # the size of Figure 4's crop
+    # protocol crop: the size of Figure 4's crop; the start: see PAPER_UNKNOWNS
+    "3task": {"protocol_crop": 128, "projection_start": "min_norm"},
     "color": {},
     "superres": {"model": "atrous", "patch_size": 36, "gru_features": 64},
 }

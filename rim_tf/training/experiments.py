@@ -23,14 +23,15 @@ def build_degradations(config: TrainConfig) -> list:
     * ``denoise`` / ``color``: Gaussian noise, sigma uniform in ``sigma_range`` per sample;
     * ``3task``: Gaussian, binary and Fourier random projections of the 32x32 patches, at
       each of ``measurement_ratios`` (m = ratio * pixels), measurement noise
-      ``projection_sigma`` (section 3.1);
+      ``projection_sigma`` (section 3.1), starting from ``projection_start``;
     * ``superres``: bicubic down-sampling at each of ``scales`` (one model for all).
     """
     if config.experiment in ("denoise", "color"):
         return [Denoise(tuple(config.sigma_range))]
     if config.experiment == "3task":
         pixels = config.patch_size * config.patch_size * config.channels
-        return [RandomProjection(ensemble, max(1, int(round(ratio * pixels))), config.projection_sigma)
+        return [RandomProjection(ensemble, max(1, int(round(ratio * pixels))), config.projection_sigma,
+                                 start=config.projection_start)
                 for ensemble in ("gaussian", "binary", "fourier") for ratio in config.measurement_ratios]
     if config.experiment == "superres":
         return [Downsample(scale) for scale in config.scales]
