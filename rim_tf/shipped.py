@@ -34,6 +34,7 @@ __all__ = [
     "load_labelled",
     "load_weights",
     "pretrained",
+    "projection_start",
     "resolve_weights",
     "resolve_weights_path",
     "run_info",
@@ -290,3 +291,10 @@ def check_channels(model, channels: int, what: str) -> None:
             return {1: "gray (1-channel)", 3: "RGB (3-channel)"}.get(int(c), f"{c}-channel")
         raise ValueError(f"{what} needs a model of {kind(channels)} images, but these weights "
                          f"restore {kind(model.channels)} images")
+
+
+def projection_start(sidecar) -> str:
+    """The start a model's projections begin from: its training config's ``projection_start``,
+    ``"adjoint"`` for configs written before the option existed (or no sidecar)."""
+    config = (sidecar or {}).get("config") or {}
+    return str(config.get("projection_start", "adjoint"))

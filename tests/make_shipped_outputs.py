@@ -8,7 +8,8 @@ loader (``rim_tf.pretrained``) runs its own task on a seeded 24x24 image:
 
 * ``denoise`` / ``color``: Gaussian noise of std 25/255 (numpy, fixed seed), ``A = I``;
 * ``3task`` / ``gdn`` / ``ffn``: a seeded Gaussian projection of m = n/2 measurements
-  (numpy matrix, :class:`rim_tf.operators.MatrixProjection`) with noise std 1;
+  (numpy matrix, :class:`rim_tf.operators.MatrixProjection`) with noise std 1, started from
+  the model's own ``projection_start``;
 * ``superres``: x2 through :class:`rim_tf.operators.BicubicDownsample`, the LR image rounded to
   8 bits, sigma the std of 8-bit rounding.
 
@@ -38,8 +39,9 @@ def _clean(channels: int, seed: int) -> np.ndarray:
     return np.clip(x, 0.05, 0.95).astype(np.float32)[None]
 
 
-def _task(name: str, channels: int, seed: int):
-    """``(y, operator, sigma)`` of the shipped model's own task (a denoiser when operator is None)."""
+def _task(name: str, channels: int, seed: int, start: str = "adjoint"):
+    """``(y, operator, sigma)`` of the shipped model's own task (a denoiser when operator is None);
+    a projection starts from ``start``, the model's own (its config's ``projection_start``)."""
     from rim_tf.operators import BicubicDownsample, MatrixProjection, quantization_noise_std
 
     x = _clean(channels, seed)
@@ -50,7 +52,7 @@ def _task(name: str, channels: int, seed: int):
     if name in ("3task", "gdn", "ffn"):
         n = SIZE * SIZE * channels
         matrix = rng.standard_normal((1, n // 2, n)).astype(np.float32)
-        operator = MatrixProjection(matrix, (SIZE, SIZE, channels))
+        operator = MatrixProjection(matrix, (SIZE, SIZE, channels), start=start)
         y = operator.forward(x).numpy() + rng.standard_normal((1, n // 2)).astype(np.float32)
         return y.astype(np.float32), operator, 1.0
     if name == "superres":
@@ -70,12 +72,13 @@ def compute_outputs(observations: dict | None = None) -> dict:
     recurrent steps would carry that difference into the estimates.
     """
     import rim_tf
+    from rim_tf.shipped import projection_start
     from rim_tf.shipped import SHIPPED_NAMES
 
     out = {}
     for k, name in enumerate(SHIPPED_NAMES):
-        model, _ = rim_tf.pretrained(name)
-        y, operator, sigma = _task(name, int(model.channels), k)
+        model, sidecar = rim_tf.pretrained(name)
+        y, operator, sigma = _task(name, int(model.channels), k, projection_start(sidecar))
         out[f"{name}/y"] = y
         if observations is not None:
             y = observations[f"{name}/y"]

@@ -153,7 +153,7 @@ def test_mixed_task_experiments_train(experiment, model, fake_data, tmp_path):
 def test_projection_start_presets_and_old_configs():
     from rim_tf.physics import STARTS
     from rim_tf.training.config import PAPER_UNKNOWNS, PROJECTION_STARTS, TrainConfig
-    from rim_tf.evaluation.tables import projection_start
+    from rim_tf.shipped import projection_start
 
     assert PROJECTION_STARTS == STARTS and "projection_start" in PAPER_UNKNOWNS
     for preset in ("paper", "cpu", "quick", "smoke"):

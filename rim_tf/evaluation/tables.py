@@ -15,7 +15,7 @@ from rim_tf.evaluation.runners import (bm3d_denoiser, evaluate_denoiser, evaluat
 from rim_tf.physics.inpainting import Inpaint
 from rim_tf.physics.projections import RandomProjection
 from rim_tf.report import ResultRow, RunInfo
-from rim_tf.shipped import check_channels, run_info
+from rim_tf.shipped import check_channels, projection_start, run_info
 
 __all__ = ["table1", "table2", "table3", "figure3", "figure4", "spread_indices", "combine_run_info"]
 
@@ -269,13 +269,6 @@ def table3(model, sidecar, weights_label: Optional[str], *, scales=(2, 3, 4), st
                          "protocol": ref.protocol, "data_dir": str(data_dir or "")},
                   summary=[f"{r.method:8s} {r.setting:4s} {r.mean_psnr:.3f} dB  "
                            f"{r.mean_seconds:.3f} s/image  ({len(r.psnr)} images)" for r in results])
-
-
-def projection_start(sidecar) -> str:
-    """The start a model's projections begin from: its training config's ``projection_start``,
-    ``"adjoint"`` for configs written before the option existed (or no sidecar)."""
-    config = (sidecar or {}).get("config") or {}
-    return str(config.get("projection_start", "adjoint"))
 
 
 def figure3(models: Mapping, *, ratios=(0.25, 0.5), inpaint_fractions=(0.5,), n: int = 5000,
