@@ -141,9 +141,17 @@ def test_figure3(weights, data_dir, tmp_path):
 def test_figure4(weights, data_dir, tmp_path):
     _script("reproduce_figure4").main(["--weights", weights["3task"], "--gdn", weights["gdn"],
                                        "--ffn", weights["ffn"], "--denoise", weights["denoise"],
-                                       "--crop", "64", "--data-dir", str(data_dir), "--out", str(tmp_path)])
-    record = _check_outputs(tmp_path, "figure4", 5)
-    assert [r["method"] for r in record["rows"]] == ["Observed", "RIM", "GDN", "FFN", "RIM-denoise"]
+                                       "--crop", "64", "--mean-crops", "3", "--quiet",
+                                       "--data-dir", str(data_dir), "--out", str(tmp_path)])
+    record = _check_outputs(tmp_path, "figure4", 10)
+    methods = ["Observed", "RIM", "GDN", "FFN", "RIM-denoise"]
+    assert [r["method"] for r in record["rows"]] == methods * 2
+    one, mean = record["rows"][:5], record["rows"][5:]
+    assert all(r["setting"] == "mean of 3 central 64x64 crops, 50% removed" for r in mean)
+    assert all(len(r["per_image"]) == 3 for r in mean)
+    # crop 0 is the drawn crop, with the same mask: its value is the single-crop row's
+    first = sorted(mean[0]["per_image"])[0]
+    assert [r["per_image"][first] for r in mean] == pytest.approx([r["ours"] for r in one], abs=1e-4)
     assert (tmp_path / "figure4.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -299,15 +299,16 @@ def evaluate_patches(models: Mapping, patches, degradation, *, steps: int, ids=N
 
 
 def inpaint_image(models: Mapping, image01, *, fraction: float, sigma: float, steps: int,
-                  seed: int = 0) -> dict:
-    """Inpaint one gray image ``[H, W, 1]`` in ``[0, 1]`` with every model (Figure 4).
+                  seed: int = 0, index: int = 0) -> dict:
+    """Inpaint one gray image ``[H, W, 1]`` in ``[0, 1]`` with every model (Figure 4); the mask
+    and the noise are drawn with the stateless seed ``[seed, index]``.
 
     Returns ``{"observed": masked image, "mask": ..., "observed_psnr": ...,
     "estimates": {name: [H, W, 1]}, "psnr": {name: dB}, "seconds": {name: s}}``.
     """
     x = tf.constant(np.asarray(image01, np.float32)[None])
     deg = Inpaint(fraction, sigma)
-    example = deg(x, tf.constant([int(seed), 0], tf.int64))
+    example = deg(x, tf.constant([int(seed), int(index)], tf.int64))
     operator = deg.operator(example)
     clean = x.numpy()[0]
     out = {"observed": example["y"].numpy()[0], "mask": example["mask"].numpy()[0],
