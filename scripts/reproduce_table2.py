@@ -24,7 +24,7 @@ from rim_tf.quiet import quiet_tensorflow  # noqa: E402
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from rim_tf.cli import sigma255
+from rim_tf.cli import positive_int, sigma255
 from rim_tf.cli.evaluation import add_common_arguments, cli, finish, load_model_arg
 from rim_tf.evaluation import table2
 
@@ -44,6 +44,9 @@ def parse_args(argv=None):
     parser.add_argument("--quantize", choices=["both", "plain", "8bit"], default="both",
                         help="plain Gaussian noise, 8-bit quantized, or both (default)")
     parser.add_argument("--bm3d", action="store_true", help="also run BM3D (pip install bm3d)")
+    parser.add_argument("--bm3d-workers", type=positive_int, default=1,
+                        help="BM3D images denoised at once, in separate processes (BM3D is single-threaded: "
+                             "2 halves its time on an idle 2-core machine; default 1)")
     parser.add_argument("--full", action="store_true",
                         help="evaluate every image of the test set(s) (default: a quick subset of "
                              f"{QUICK_SUBSET} evenly spaced images)")
@@ -67,7 +70,7 @@ def main(argv=None):
             models[label] = loaded
     quantize = {"both": (False, True), "plain": (False,), "8bit": (True,)}[args.quantize]
     report = table2(models, sigmas=args.sigma, quantize=quantize, testsets=args.testset, steps=args.steps,
-                    limit=args.limit, subset=args.subset, data_dir=args.data_dir, batch_size=args.batch_size, bm3d=args.bm3d,
+                    limit=args.limit, subset=args.subset, data_dir=args.data_dir, batch_size=args.batch_size, bm3d=args.bm3d, bm3d_workers=args.bm3d_workers,
                     progress=not args.quiet)
     paths = finish(report, args.out)
     if args.subset is not None and not args.quiet:

@@ -103,8 +103,9 @@ def _limit_note(limit, n: int, full: int, subset: Optional[int] = None) -> str:
 
 def table1(model, sidecar, weights_label: str, *, testsets=("cbsd68",), sigma: float = 25,
            steps=None, limit=None, subset=None, data_dir=None, batch_size: int = 4, bm3d: bool = False,
-           progress: bool = True) -> Report:
-    """Table 1: RGB denoising, sigma 25, 8-bit quantized, on cbsd68 (and all 100 test images)."""
+           bm3d_workers: int = 1, progress: bool = True) -> Report:
+    """Table 1: RGB denoising, sigma 25, 8-bit quantized, on cbsd68 (and all 100 test images).
+    ``bm3d_workers``: images denoised at once by CBM3D (:func:`evaluate_denoiser`)."""
     if model is None:
         raise ValueError("Table 1 needs an RGB RIM (--weights); 'none' is only for Table 3's bicubic row")
     check_channels(model, 3, "Table 1 (colour denoising)")
@@ -119,7 +120,7 @@ def table1(model, sidecar, weights_label: str, *, testsets=("cbsd68",), sigma: f
         q = dict(testset=testset, sigma=int(sigma), quantized=True)
         if denoiser is not None:
             res = evaluate_denoiser(denoiser, images, sigma=sigma, quantize=True, method="CBM3D",
-                                    setting=setting, progress=progress)
+                                    setting=setting, progress=progress, workers=bm3d_workers)
             results.append(res)
             rows.append(ResultRow.from_per_image("CBM3D", _paper(1, "CBM3D", **q), res.psnr, setting=setting,
                                                  note=_join(note, "bm3d package (CBM3D, opp colour space)")))
@@ -173,8 +174,9 @@ def _join(*parts) -> str:
 
 def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), testsets=("bsd68",),
            steps=None, limit=None, subset=None, data_dir=None, batch_size: int = 4, bm3d: bool = False,
-           progress: bool = True) -> Report:
+           bm3d_workers: int = 1, progress: bool = True) -> Report:
     """Table 2: gray denoising. ``models`` is ``{"RIM-3task": (model, sidecar, label), ...}``.
+    ``bm3d_workers``: images denoised at once by BM3D (:func:`evaluate_denoiser`).
 
     ``limit`` takes the first N images of each test set, ``subset`` N evenly spaced ones
     (the quick default of ``scripts/reproduce_table2.py``); both are noted in every row.
@@ -201,7 +203,8 @@ def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), test
                     paper = _paper(2, method, **cell)
                     if method == "BM3D" and denoiser is not None:
                         res = evaluate_denoiser(denoiser, images, sigma=sigma, quantize=q,
-                                                method="BM3D", setting=setting, progress=progress)
+                                                method="BM3D", setting=setting, progress=progress,
+                                                workers=bm3d_workers)
                         results.append(res)
                         rows.append(ResultRow.from_per_image("BM3D", paper, res.psnr, setting=setting,
                                                              note=_join(note, "bm3d package")))
