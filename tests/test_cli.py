@@ -253,3 +253,19 @@ def test_figure_steps_script(tmp_path, data_dir, weights):
     with pytest.raises(ValueError, match="show-steps"):
         figure_steps.main(["--weights", str(weights["gray"]), "--show-steps", "9", "--data-dir", str(data_dir),
                            "--out", str(tmp_path / "x.png")])
+
+
+def test_denoise_uses_the_shipped_color_model_for_rgb_and_denoise_for_gray(tmp_path, capsys):
+    import rim_tf
+
+    for channels, name in ((3, "color"), (1, "denoise")):
+        pixels = noisy_uint((21, 26), channels, 8, seed=5)
+        src = write(tmp_path / f"in{channels}.png", pixels)
+        rc = denoise_cli.main([str(src), "--sigma", "25", "-o", str(tmp_path / f"out{channels}.png"),
+                               "--steps", "2"])
+        err = capsys.readouterr().err
+        assert rc == 0, err
+        assert f"{name}.keras" in err and f"{channels} channel(s)" in err
+        model, _ = rim_tf.pretrained(name)
+        out = iio.imread(tmp_path / f"out{channels}.png").reshape(pixels.shape)
+        np.testing.assert_array_equal(out, expected_denoised(model, pixels, 25, 8, steps=2))

@@ -20,6 +20,8 @@ CHECKS = [
     ("### Table 1", "RIM, ours", "table1-full/table1.json", "RIM", ["sigma=25, 8-bit, cbsd68"], 68),
     ("### Table 1", "RIM, ours", "table1-full/table1.json", "RIM", ["sigma=25, 8-bit, cbsd68",
                                                                     "sigma=25, 8-bit, bsds300-test"], None),
+    ("### Table 1", "CBM3D, ours", "table1-full/table1.json", "CBM3D", ["sigma=25, 8-bit, cbsd68",
+                                                                        "sigma=25, 8-bit, bsds300-test"], None),
     ("### Table 2", "RIM-denoise, ours", "table2-full/table2.json", "RIM-denoise", _T2, 68),
     ("### Table 2", "RIM-3task, ours", "table2-full/table2.json", "RIM-3task", _T2, 68),
     ("### Table 2", "BM3D, ours", "table2-full/table2.json", "BM3D", _T2, 68),
