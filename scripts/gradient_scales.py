@@ -9,7 +9,7 @@ should transfer to (Table 2's denoising, Figure 4's inpainting).
 Per task: PSNR of the initial estimate x_0, the share of its pixels at the link's clip, and
 the root-mean-square of the likelihood gradient (eq. 9) at x_0 and at the true image, in
 image space and in the logit space the cell works in (rim_tf.evaluation.gradients).
-The projections are scored from each --start (default both: A^T y and A^T y / n).
+The projections are scored from each --start (default all: A^T y, A^T y / n, A^T y / m).
 The patches are the validation patches of the 10 held-out BSDS300 training images.
 """
 import argparse
@@ -32,9 +32,9 @@ def parse_args(argv=None):
                         help="take eps and link_eps from this model (a .keras file, run folder or shipped name); "
                              "default: eps = 0, link_eps = 1e-3")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ (default $RIM_DATA)")
-    parser.add_argument("--start", choices=("adjoint", "min_norm", "both"), default="both",
-                        help="the projections' initial estimate: A^T y (adjoint), A^T y / n (min_norm) "
-                             "or both (default)")
+    parser.add_argument("--start", choices=("adjoint", "min_norm", "unbiased", "all"), default="all",
+                        help="the projections' initial estimate: A^T y (adjoint), A^T y / n (min_norm), "
+                             "A^T y / m (unbiased) or all three (default)")
     parser.add_argument("--json", default=None, type=output_file, help="also write the rows as JSON")
     return parser.parse_args(argv)
 
@@ -63,7 +63,7 @@ def main(argv=None):
                                  color="gray", val_images=config.val_images, val_patches=args.patches,
                                  seed=config.seed)
     patches = split.val.cut(np.arange(split.val.num_patches)).astype(np.float32) / 255.0
-    starts = ("adjoint", "min_norm") if args.start == "both" else (args.start,)
+    starts = ("adjoint", "min_norm", "unbiased") if args.start == "all" else (args.start,)
     trained = [task for start in starts
                for task in build_degradations(dataclasses.replace(config, projection_start=start))]
     others = [Denoise((s / 255.0, s / 255.0)) for s in TRANSFER_SIGMAS]
@@ -73,7 +73,8 @@ def main(argv=None):
         row["trained_on"] = task in trained
         if task in trained:
             row["start"] = task.start
-            row["task"] = f"{row['task']} from {'A^T y / n' if task.start == 'min_norm' else 'A^T y'}"
+            start = {"adjoint": "A^T y", "min_norm": "A^T y / n", "unbiased": "A^T y / m"}[task.start]
+            row["task"] = f"{row['task']} from {start}"
         if isinstance(task, Denoise):
             row["task"] = f"denoise sigma {255 * row['sigma']:.0f}/255"
     print(f"{len(patches)} held-out 32x32 patches; {source}")

@@ -232,3 +232,23 @@ def test_matrix_min_norm_start_is_near_the_pseudo_inverse_solution(rng, ensemble
 def test_unknown_start_is_refused():
     with pytest.raises(ValueError, match="unknown projection start 'pinv'"):
         FourierProjection(tf.zeros((1, 3), tf.int32), SHAPE, start="pinv")
+
+
+@pytest.mark.parametrize("ensemble", ["gaussian", "binary", "fourier"])
+def test_unbiased_start_averages_to_the_image(rng, ensemble):
+    # E[A^T A] / m = I: over many draws of A the start averages to x (two channels for Fourier:
+    # a row is one channel's coefficient)
+    shape, batch, m = (4, 4, 2), 4000, 8
+    x = tf.repeat(_images(rng, batch=1, shape=shape), batch, axis=0)
+    if ensemble == "fourier":
+        op = FourierProjection(sample_fourier_rows(batch, m, shape, SEED), shape, start="unbiased")
+    else:
+        op = MatrixProjection(sample_matrix(ensemble, batch, m, shape, SEED), shape, start="unbiased")
+    mean = tf.reduce_mean(op.initial_estimate(op.forward(x)), axis=0).numpy()
+    error = np.abs(mean - x.numpy()[0]).max()
+    # sampling error ~0.1 of mean|x| at 4000 draws; a start shrunk by m/n = 1/4 would be off by ~0.75
+    assert error < 0.3 * np.abs(x.numpy()[0]).mean(), error
+    # min_norm is shrunk by m / n on the same draws
+    op.start = "min_norm"
+    shrunk = tf.reduce_mean(op.initial_estimate(op.forward(x)), axis=0).numpy()
+    np.testing.assert_allclose(shrunk, mean * m / 32, rtol=1e-4, atol=1e-5)

@@ -23,7 +23,7 @@ measurement noise ``sigma = 1`` and a 32x32 patch of mean intensity ~0.5
 rows to unit norm (or the orthonormal DFT) would make the same ``sigma = 1`` swamp the
 signal (SNR ~ -6 dB), so that reading of the conference text is taken to be the unscaled one.
 
-Start. The RIM starts from the operator's ``initial_estimate`` (eta_0, section 2). Two are
+Start. The RIM starts from the operator's ``initial_estimate`` (eta_0, section 2). Three are
 offered (:data:`STARTS`), chosen per task and recorded in a model's training config
 (``projection_start``; not given in the paper, see ``PAPER_UNKNOWNS``):
 
@@ -36,7 +36,14 @@ offered (:data:`STARTS`), chosen per task and recorded in a model's training con
   ``A^T (A A^T)^{-1} y`` up to their ``A A^T ~ n I``; for Fourier it is exactly the real part
   of the zero-filled inverse DFT, the usual start of compressed sensing. A blurred,
   noisy image in pixel units (10-17 dB at m/n 0.25-0.5 on 32x32 patches), like the noisy
-  image a denoising RIM starts from (``reference_results/ours/3task-diagnosis/``).
+  image a denoising RIM starts from (``reference_results/ours/3task-diagnosis/``). But it is
+  *shrunk*: ``E[A^T A] / n = (m / n) I``, so its intensities are ~m/n of the image's, and a
+  cell trained from it learns to brighten its start -- which ruins a denoising start.
+* ``"unbiased"``: ``A^T y / m`` (for ``C`` channels of Fourier rows ``A^T y C / m``): the
+  back-projection scaled so that ``E[x_0] = x`` for all three ensembles
+  (``E[A^T A] = m I``; ``m C / n`` times ``H W I`` for Fourier). Noisier than ``min_norm``
+  at m < n, but in the image's own intensities; for ``A = I`` (denoising, ``m = n``) it, like
+  ``min_norm``, is the observation itself.
 
 Images are batched ``[B, H, W, C]`` and flattened in that (row-major ``H, W, C``) order,
 ``n = H * W * C``; Fourier rows index the same flattened grid of per-channel spectra.
@@ -54,7 +61,7 @@ from rim_tf.physics.noise import add_gaussian_noise, split_seed
 from rim_tf.physics.sigma import check_sigma
 
 ENSEMBLES = ("gaussian", "binary", "fourier")
-STARTS = ("adjoint", "min_norm")
+STARTS = ("adjoint", "min_norm", "unbiased")
 
 
 def check_image_shape(image_shape: Sequence[int]) -> Tuple[int, int, int]:
@@ -107,10 +114,20 @@ class _Projection(LinearOperator):
         raise NotImplementedError
 
     def initial_estimate(self, y):
-        """``A^T y`` (``start="adjoint"``) or ``A^T y / n``, ~minimum-norm (``"min_norm"``;
-        ``n`` is :attr:`row_energy`, ``A A^T ~ n I``)."""
+        """``A^T y`` (``start="adjoint"``), ``A^T y / n``, ~minimum-norm (``"min_norm"``; ``n`` is
+        :attr:`row_energy`, ``A A^T ~ n I``) or ``A^T y / m`` with ``E[x_0] = x`` (``"unbiased"``;
+        ``m n_row / n_pixels`` in general, :meth:`_gram_scale`)."""
         x = self.adjoint(y)
-        return x / float(self.row_energy) if self.start == "min_norm" else x
+        if self.start == "min_norm":
+            return x / float(self.row_energy)
+        if self.start == "unbiased":
+            return x / self._gram_scale(y)
+        return x
+
+    def _gram_scale(self, y):
+        """``E[A^T A] = s I``: ``s = m * row_energy / pixels`` (``m`` from the measurements)."""
+        m = tf.cast(tf.shape(y)[-1], tf.float32)
+        return m * float(self.row_energy) / float(self.pixels)
 
 
 def sample_matrix(ensemble: str, batch, num_measurements: int, image_shape, seed) -> tf.Tensor:

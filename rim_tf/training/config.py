@@ -29,7 +29,7 @@ MODELS = ("rim", "gdn", "ffn", "atrous")
 PRESETS = ("paper", "cpu", "quick", "smoke")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 TRAIN_COLORS = ("auto", "gray", "y", "rgb")
-PROJECTION_STARTS = ("adjoint", "min_norm")  # rim_tf.physics.projections.STARTS
+PROJECTION_STARTS = ("adjoint", "min_norm", "unbiased")  # rim_tf.physics.projections.STARTS
 
 # settings that may change between a run and its resumption (length and bookkeeping only)
 RESUMABLE_CHANGES = {"max_iterations", "max_minutes", "epochs", "val_every", "checkpoint_every",
@@ -93,7 +93,8 @@ class TrainConfig:
     sigma_range: tuple = (5 / 255, 60 / 255)           # denoise, color (training noise)
     measurement_ratios: tuple = (0.25, 0.5)            # 3task: m / n per ensemble
     projection_sigma: float = 1.0                      # 3task measurement noise (docs/paper.md, section 3.1)
-    # 3task: x_0 of a projection, "adjoint" (A^T y) or "min_norm" (A^T y / n), see
+    # 3task: x_0 of a projection, "adjoint" (A^T y), "min_norm" (A^T y / n) or "unbiased"
+    # (A^T y / m), see
     # rim_tf.physics.projections; the default is what configs written without it meant
     projection_start: str = "adjoint"
     scales: tuple = (2, 3, 4)                          # superres
