@@ -23,6 +23,7 @@ quiet_tensorflow()  # before anything imports TensorFlow
 
 from rim_tf.cli import output_file, positive_int
 from rim_tf.cli.evaluation import cli
+from rim_tf.training.config import PROJECTION_STARTS
 
 
 def parse_args(argv=None):
@@ -32,7 +33,7 @@ def parse_args(argv=None):
                         help="take eps and link_eps from this model (a .keras file, run folder or shipped name); "
                              "default: eps = 0, link_eps = 1e-3")
     parser.add_argument("--data-dir", default=None, help="folder holding BSDS300/ (default $RIM_DATA)")
-    parser.add_argument("--start", choices=("adjoint", "min_norm", "unbiased", "all"), default="all",
+    parser.add_argument("--start", choices=(*PROJECTION_STARTS, "all"), default="all",
                         help="the projections' initial estimate: A^T y (adjoint), A^T y / n (min_norm), "
                              "A^T y / m (unbiased) or all three (default)")
     parser.add_argument("--json", default=None, type=output_file, help="also write the rows as JSON")
@@ -63,7 +64,7 @@ def main(argv=None):
                                  color="gray", val_images=config.val_images, val_patches=args.patches,
                                  seed=config.seed)
     patches = split.val.cut(np.arange(split.val.num_patches)).astype(np.float32) / 255.0
-    starts = ("adjoint", "min_norm", "unbiased") if args.start == "all" else (args.start,)
+    starts = PROJECTION_STARTS if args.start == "all" else (args.start,)
     trained = [task for start in starts
                for task in build_degradations(dataclasses.replace(config, projection_start=start))]
     others = [Denoise((s / 255.0, s / 255.0)) for s in TRANSFER_SIGMAS]

@@ -72,8 +72,7 @@ def compute_outputs(observations: dict | None = None) -> dict:
     recurrent steps would carry that difference into the estimates.
     """
     import rim_tf
-    from rim_tf.shipped import projection_start
-    from rim_tf.shipped import SHIPPED_NAMES
+    from rim_tf.shipped import SHIPPED_NAMES, projection_start
 
     out = {}
     for k, name in enumerate(SHIPPED_NAMES):

@@ -156,7 +156,7 @@ class MatrixProjection(_Projection):
     """``y = A x`` with an explicit per-sample matrix ``A`` of shape ``[B, m, H*W*C]``.
 
     Serves the Gaussian and the binary ensembles; measurements are ``[B, m]``.
-    ``start``: the initial estimate, ``"adjoint"`` or ``"min_norm"`` (module docstring).
+    ``start``: the initial estimate, one of :data:`STARTS` (module docstring).
     """
 
     def __init__(self, matrix, image_shape: Sequence[int], start: str = "adjoint"):
@@ -186,7 +186,7 @@ class FourierProjection(_Projection):
 
     ``rows`` is ``[B, m]`` int32 indices into the flattened ``[H, W, C]`` spectrum;
     measurements are complex64 ``[B, m]``; the adjoint returns real float32 images.
-    ``start``: the initial estimate, ``"adjoint"`` or ``"min_norm"`` (module docstring).
+    ``start``: the initial estimate, one of :data:`STARTS` (module docstring).
     """
 
     def __init__(self, rows, image_shape: Sequence[int], start: str = "adjoint"):
@@ -231,8 +231,8 @@ class RandomProjection(Degradation):
         for the scaling); the task's ``variant`` is its index in :data:`ENSEMBLES`.
       num_measurements: ``m``, at most the number of pixels ``H * W * C`` of a patch.
       sigma: measurement noise std; 1.0 as in the conference version's experiments.
-      start: the operator's initial estimate, ``"adjoint"`` (``A^T y``) or ``"min_norm"``
-        (``A^T y / n``); see the module docstring.
+      start: the operator's initial estimate, ``"adjoint"`` (``A^T y``), ``"min_norm"``
+        (``A^T y / n``) or ``"unbiased"`` (``A^T y / m``); see the module docstring.
     """
 
     def __init__(self, ensemble: str, num_measurements: int, sigma: float = 1.0,

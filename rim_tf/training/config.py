@@ -94,8 +94,8 @@ class TrainConfig:
     measurement_ratios: tuple = (0.25, 0.5)            # 3task: m / n per ensemble
     projection_sigma: float = 1.0                      # 3task measurement noise (docs/paper.md, section 3.1)
     # 3task: x_0 of a projection, "adjoint" (A^T y), "min_norm" (A^T y / n) or "unbiased"
-    # (A^T y / m), see
-    # rim_tf.physics.projections; the default is what configs written without it meant
+    # (A^T y / m), see rim_tf.physics.projections; the default is what configs written
+    # without the field meant
     projection_start: str = "adjoint"
     scales: tuple = (2, 3, 4)                          # superres
     # optimisation
