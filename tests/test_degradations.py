@@ -25,6 +25,7 @@ ALL = [
     RandomProjection("fourier", 40, sigma=1.0),
     RandomProjection("gaussian", 40, sigma=1.0, start="min_norm"),
     RandomProjection("fourier", 40, sigma=1.0, start="min_norm"),
+    RandomProjection("binary", 40, sigma=(0.5, 4.0), start="min_norm"),
     Inpaint(0.5, sigma=0.01),
     Downsample(2),
     Downsample(3),
@@ -222,6 +223,25 @@ def test_projection_start_reaches_the_operator_and_old_descriptions_mean_the_adj
     old = {"name": "projection_fourier", "task_id": 3, "ensemble": "fourier", "num_measurements": 40,
            "sigma": 1.0}  # written before the start existed
     assert from_description(old).start == "adjoint"
+
+
+def test_projection_noise_range_draws_one_level_per_sample_and_keeps_the_fixed_streams(rng):
+    x = _batch(rng, batch=64, size=16)
+    fixed = RandomProjection("gaussian", 100, 1.0)(x, SEED)
+    ranged = RandomProjection("gaussian", 100, (0.5, 4.0))(x, SEED)
+    sigma = ranged["sigma"].numpy()
+    assert sigma.min() >= 0.5 and sigma.max() <= 4.0 and sigma.std() > 0.5  # spread over the range
+    np.testing.assert_array_equal(fixed["sigma"].numpy(), np.ones(64, np.float32))
+    # the same matrices (the range only re-splits the noise seed) ...
+    np.testing.assert_array_equal(fixed["matrix"].numpy(), ranged["matrix"].numpy())
+    # ... and per sample, noise of the drawn size: |y - A x| / sqrt(m) ~ sigma
+    clean = np.einsum("bmn,bn->bm", ranged["matrix"].numpy(), x.numpy().reshape(64, -1))
+    rms = np.sqrt(np.mean((ranged["y"].numpy() - clean) ** 2, axis=1))
+    np.testing.assert_allclose(rms / sigma, 1.0, atol=0.25)
+    for bad, message in [((2.0, 1.0), "lo <= hi"), ((0.0, 1.0), r"sigma\[0\]"), ((1.0,), "range"),
+                         ([[1.0, 2.0]], "range")]:
+        with pytest.raises(ValueError, match=message):
+            RandomProjection("gaussian", 10, sigma=bad)
 
 
 def test_bad_configuration(rng):

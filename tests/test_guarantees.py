@@ -203,6 +203,18 @@ def test_a_negative_projection_noise_is_one_line(capsys):
     assert "projection_sigma (the noise of the projection measurements) must be > 0" in capsys.readouterr().err
 
 
+def test_a_reversed_projection_noise_range_is_one_line_and_a_good_one_is_read(capsys):
+    from rim_tf.training.cli import build_parser, _overrides, main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main("3task", ["--preset", "smoke", "--projection-sigma-range", "4", "0.5"])
+    assert exit_info.value.code == 2
+    assert "projection_sigma_range (the training noise of the projection measurements) must be (lo, hi)" \
+        in capsys.readouterr().err
+    args = build_parser("3task").parse_args(["--projection-sigma-range", "1", "2"])
+    assert _overrides(args)["projection_sigma_range"] == (1.0, 2.0)
+
+
 def test_tables_say_when_the_steps_differ_from_training():
     from rim_tf.shipped import run_info
 

@@ -167,6 +167,28 @@ def test_projection_start_presets_and_old_configs():
         preset_config("3task", "smoke", projection_start="pinv")
 
 
+def test_3task_trains_over_a_noise_range_and_validates_at_the_papers_level(fake_data, tmp_path):
+    from rim_tf.training.config import PAPER_UNKNOWNS, TrainConfig
+    from rim_tf.training.experiments import build_degradations
+
+    assert "projection_sigma_range" in PAPER_UNKNOWNS
+    config = preset_config("3task", "smoke", max_iterations=2, stride=8, val_patches=4)
+    assert config.projection_sigma_range == (0.5, 4.0) and config.projection_sigma == 1.0
+    assert {tuple(d.describe()["sigma"]) for d in build_degradations(config)} == {(0.5, 4.0)}
+    assert {d.describe()["sigma"] for d in build_degradations(config, validation=True)} == {1.0}
+    trainer = Trainer(config, tmp_path, data_dir=fake_data, progress=False)
+    val_sigmas = np.concatenate([b["sigma"].numpy() for b in trainer._data(0).validation])
+    np.testing.assert_array_equal(val_sigmas, 1.0)
+    sidecar = trainer.train()
+    assert {tuple(d["sigma"]) for d in sidecar["degradations"]} == {(0.5, 4.0)}
+    # a config written before the field (the sigma-1 campaign) trained at projection_sigma
+    old = {k: v for k, v in config.to_dict().items() if k != "projection_sigma_range"}
+    assert {d.describe()["sigma"] for d in build_degradations(TrainConfig(**old))} == {1.0}
+    for bad in [(2.0, 1.0), (0.0, 1.0), (1.0,)]:
+        with pytest.raises(ValueError, match="projection_sigma_range"):
+            preset_config("3task", "smoke", projection_sigma_range=bad)
+
+
 def test_mixed_precision_smoke(fake_data, tmp_path):
     config = smoke(max_iterations=2, precision="mixed_bfloat16")
     sidecar = Trainer(config, tmp_path, data_dir=fake_data, progress=False).train()

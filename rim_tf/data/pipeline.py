@@ -382,10 +382,13 @@ def bsds300_training_data(
     val_images: int = 10,
     val_patches: int = 1000,
     merge: bool = True,
+    val_degradation: Degradations = None,
 ) -> TrainingData:
     """The paper's training setup in one call: BSDS300 patches, split, both pipelines.
 
     Denoising / random projections: ``patch_size=32``; super-resolution: ``patch_size=36``.
+    ``val_degradation``: the tasks the held-out patches are scored on (the same task ids as
+    ``degradation``'s, e.g. at a fixed noise level); default ``degradation``.
     """
     split = load_bsds300_patches(data_dir, patch_size=patch_size, stride=stride, color=color,
                                  val_images=val_images, val_patches=val_patches, seed=seed)
@@ -394,5 +397,6 @@ def bsds300_training_data(
     val = None
     if split.val is not None:
         val = validation_dataset(split.val, batch_size=batch_size, seed=seed,
-                                 degradation=degradation, weights=weights, merge=merge)
+                                 degradation=degradation if val_degradation is None else val_degradation,
+                                 weights=weights, merge=merge)
     return TrainingData(train, val, split, steps_per_epoch(split.train, batch_size))

@@ -70,6 +70,17 @@ def fill_sigma(x: tf.Tensor, sigma: float) -> tf.Tensor:
     return tf.fill([tf.shape(x)[0]], tf.constant(sigma, tf.float32))
 
 
+def sample_sigma(x: tf.Tensor, sigma_range: Tuple[float, float], seed) -> tf.Tensor:
+    """One ``sigma`` per sample of ``x``, uniform in ``sigma_range = (lo, hi)``: ``[B]`` float32.
+
+    ``lo == hi`` is a fixed level (no random numbers are drawn, ``seed`` is unused), so a
+    task with a fixed noise level makes the same observations as before ranges existed."""
+    lo, hi = sigma_range
+    if lo == hi:
+        return fill_sigma(x, lo)
+    return tf.random.stateless_uniform([tf.shape(x)[0]], seed, minval=lo, maxval=hi)
+
+
 class Degradation:
     """A training task: a forward model plus how its observations are made.
 

@@ -20,7 +20,7 @@ from typing import Tuple
 
 import tensorflow as tf
 
-from rim_tf.physics.base import Degradation, Identity, check_batch, fill_sigma
+from rim_tf.physics.base import Degradation, Identity, check_batch, sample_sigma
 from rim_tf.physics.sigma import check_sigma
 
 QUANTIZATION_LEVELS = 255.0
@@ -119,12 +119,7 @@ class Denoise(Degradation):
     def __call__(self, x, seed):
         x = check_batch(x)
         sigma_seed, noise_seed = tf.unstack(split_seed(seed, 2))
-        lo, hi = self.sigma_range
-        if lo == hi:
-            sigma = fill_sigma(x, lo)
-        else:
-            sigma = tf.random.stateless_uniform([tf.shape(x)[0]], sigma_seed, minval=lo,
-                                                maxval=hi)
+        sigma = sample_sigma(x, self.sigma_range, sigma_seed)
         y = add_gaussian_noise(x, sigma, noise_seed)
         if self.quantize:
             y = quantize_8bit(y)

@@ -56,9 +56,10 @@ from typing import Sequence, Tuple
 
 import tensorflow as tf
 
-from rim_tf.physics.base import Degradation, LinearOperator, check_batch, fill_sigma, static_image_shape
+from rim_tf.physics.base import (Degradation, LinearOperator, check_batch, fill_sigma, sample_sigma,
+                                 static_image_shape)
 from rim_tf.physics.noise import add_gaussian_noise, split_seed
-from rim_tf.physics.sigma import check_sigma
+from rim_tf.physics.sigma import check_sigma_or_range
 
 ENSEMBLES = ("gaussian", "binary", "fourier")
 STARTS = ("adjoint", "min_norm", "unbiased")
@@ -230,7 +231,10 @@ class RandomProjection(Degradation):
       ensemble: ``"gaussian"``, ``"binary"`` or ``"fourier"`` (see the module docstring
         for the scaling); the task's ``variant`` is its index in :data:`ENSEMBLES`.
       num_measurements: ``m``, at most the number of pixels ``H * W * C`` of a patch.
-      sigma: measurement noise std; 1.0 as in the conference version's experiments.
+      sigma: measurement noise std; 1.0 as in the conference version's experiments. A pair
+        ``(lo, hi)`` draws it per sample uniformly from that range (a training choice of
+        ours, ``TrainConfig.projection_sigma_range``: the cell then sees likelihood
+        gradients as weak as those of denoising at sigma 50).
       start: the operator's initial estimate, ``"adjoint"`` (``A^T y``), ``"min_norm"``
         (``A^T y / n``) or ``"unbiased"`` (``A^T y / m``); see the module docstring.
     """
@@ -241,7 +245,7 @@ class RandomProjection(Degradation):
         if int(num_measurements) != num_measurements or num_measurements < 1:
             raise ValueError(f"num_measurements must be a positive integer, got {num_measurements}")
         self.num_measurements = int(num_measurements)
-        self.sigma = check_sigma(sigma)
+        self.sigma = check_sigma_or_range(sigma)
         self.start = check_start(start)
 
     @property
@@ -262,7 +266,11 @@ class RandomProjection(Degradation):
         check_num_measurements(self.num_measurements, image_shape)
         matrix_seed, noise_seed = tf.unstack(split_seed(seed, 2))
         batch = tf.shape(x)[0]
-        sigma = fill_sigma(x, self.sigma)
+        if isinstance(self.sigma, tuple):  # a range: its own seed, the fixed level's streams unchanged
+            sigma_seed, noise_seed = tf.unstack(split_seed(noise_seed, 2))
+            sigma = sample_sigma(x, self.sigma, sigma_seed)
+        else:
+            sigma = fill_sigma(x, self.sigma)
         if self.ensemble == "fourier":
             rows = sample_fourier_rows(batch, self.num_measurements, image_shape, matrix_seed)
             y = FourierProjection(rows, image_shape).forward(x)
@@ -280,4 +288,6 @@ class RandomProjection(Degradation):
 
     def describe(self):
         return {"name": self.name, "task_id": self.task_id, "ensemble": self.ensemble,
-                "num_measurements": self.num_measurements, "sigma": self.sigma, "start": self.start}
+                "num_measurements": self.num_measurements,
+                "sigma": list(self.sigma) if isinstance(self.sigma, tuple) else self.sigma,
+                "start": self.start}

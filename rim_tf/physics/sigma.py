@@ -49,3 +49,21 @@ def check_sigma(sigma, name: str = "sigma", unit: str = "0..1"):
         if np.any(values > 255):
             raise ValueError(f"{name} = {float(values.max()):g} is larger than the whole 0..255 range")
     return float(values) if values.ndim == 0 else values
+
+
+def check_sigma_or_range(sigma, name: str = "sigma", unit: str = "0..1"):
+    """A fixed level (a number: returned as ``float``) or a range ``(lo, hi)`` with
+    ``0 < lo <= hi`` (returned as a tuple of floats) to draw one level per sample from;
+    each end passes :func:`check_sigma`."""
+    if isinstance(sigma, (list, tuple)):
+        if len(sigma) != 2:
+            raise ValueError(f"{name} must be a number or a range (lo, hi), got {sigma!r}")
+        lo = check_sigma(sigma[0], f"{name}[0]", unit)
+        hi = check_sigma(sigma[1], f"{name}[1]", unit)
+        if lo > hi:
+            raise ValueError(f"{name} must have lo <= hi, got {sigma!r}")
+        return (lo, hi)
+    value = check_sigma(sigma, name, unit)
+    if not isinstance(value, float):
+        raise ValueError(f"{name} must be a number or a range (lo, hi), got {sigma!r}")
+    return value

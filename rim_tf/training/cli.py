@@ -50,6 +50,11 @@ def build_parser(experiment: str, description: str = "") -> argparse.ArgumentPar
             p.add_argument(_flag(field.name), type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
                            help="training noise levels on the 0..255 scale, drawn uniformly per "
                                 "patch (default 5 60)")
+        elif field.name == "projection_sigma_range":
+            p.add_argument(_flag(field.name), type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                           help="3task: training measurement noise drawn uniformly per patch "
+                                "(default of the 3task presets 0.5 4; 1 1: the paper's evaluation "
+                                "level alone); validation stays at --projection-sigma")
         elif kind is tuple:
             item = int if field.name == "scales" else float
             p.add_argument(_flag(field.name), type=item, nargs="+", default=None)

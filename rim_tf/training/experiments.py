@@ -17,20 +17,28 @@ def build_model(config: TrainConfig) -> RIM:
     return _BUILDERS[config.model](config.channels, num_gru=config.num_gru, **common)
 
 
-def build_degradations(config: TrainConfig) -> list:
+def build_degradations(config: TrainConfig, validation: bool = False) -> list:
     """The training tasks; a mixed-task experiment draws one of them per batch.
 
     * ``denoise`` / ``color``: Gaussian noise, sigma uniform in ``sigma_range`` per sample;
     * ``3task``: Gaussian, binary and Fourier random projections of the 32x32 patches, at
-      each of ``measurement_ratios`` (m = ratio * pixels), measurement noise
-      ``projection_sigma`` (section 3.1), starting from ``projection_start``;
+      each of ``measurement_ratios`` (m = ratio * pixels), measurement noise drawn from
+      ``projection_sigma_range`` (or the fixed ``projection_sigma``), starting from
+      ``projection_start``;
     * ``superres``: bicubic down-sampling at each of ``scales`` (one model for all).
+
+    ``validation=True``: the tasks the held-out patches are scored on. They are the training
+    tasks except for 3task's noise, which is the fixed ``projection_sigma`` (section 3.1's
+    sigma = 1, Figure 3's level) however training drew it.
     """
     if config.experiment in ("denoise", "color"):
         return [Denoise(tuple(config.sigma_range))]
     if config.experiment == "3task":
         pixels = config.patch_size * config.patch_size * config.channels
-        return [RandomProjection(ensemble, max(1, int(round(ratio * pixels))), config.projection_sigma,
+        sigma = config.projection_sigma
+        if config.projection_sigma_range is not None and not validation:
+            sigma = tuple(config.projection_sigma_range)
+        return [RandomProjection(ensemble, max(1, int(round(ratio * pixels))), sigma,
                                  start=config.projection_start)
                 for ensemble in ("gaussian", "binary", "fourier") for ratio in config.measurement_ratios]
     if config.experiment == "superres":

@@ -112,6 +112,9 @@ class Trainer:
         self.strategy = make_strategy(config.strategy)
         self.degradations = (build_degradations(config) if degradations is None
                              else list(degradations))
+        # the held-out patches are scored at the paper's fixed levels (3task: sigma 1)
+        self.val_degradations = (build_degradations(config, validation=True) if degradations is None
+                                 else self.degradations)
         if not self.degradations:
             raise ValueError("degradations: at least one training task is needed")
         self._degradation_of = {d.task_id: d for d in self.degradations}
@@ -234,7 +237,7 @@ class Trainer:
             self.data_dir, batch_size=c.batch_size, seed=c.seed, degradation=self.degradations,
             patch_size=c.patch_size, stride=c.stride, color=c.patch_color,
             epochs=c.epochs, start_batch=start_batch, val_images=c.val_images,
-            val_patches=c.val_patches,
+            val_patches=c.val_patches, val_degradation=self.val_degradations,
             # mixed tasks stay separate tf.data branches merged in Python: each task keeps its
             # own dtypes (complex Fourier measurements) and static shapes (one graph per task)
             merge=len(self.degradations) == 1)
