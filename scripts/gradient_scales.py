@@ -66,7 +66,8 @@ def main(argv=None):
     patches = split.val.cut(np.arange(split.val.num_patches)).astype(np.float32) / 255.0
     starts = PROJECTION_STARTS if args.start == "all" else (args.start,)
     trained = [task for start in starts
-               for task in build_degradations(dataclasses.replace(config, projection_start=start))]
+               for task in build_degradations(dataclasses.replace(config, projection_start=start),
+                                              validation=True)]  # at sigma 1, not the training range
     others = [Denoise((s / 255.0, s / 255.0)) for s in TRANSFER_SIGMAS]
     others.append(Inpaint(INPAINT_FRACTION, INPAINT_SIGMA))
     rows = first_step_statistics(trained + others, patches, eps=eps, link_eps=link_eps)

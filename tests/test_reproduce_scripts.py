@@ -132,6 +132,8 @@ def test_figure3(weights, data_dir, tmp_path):
     assert len(curves["fourier m/n=0.25"]["RIM"]["step_psnr"]) == 2 * 2 + 1  # twice the trained steps
     # each model starts from its own config's start; the ablations' sidecars predate the option
     assert record["extra"]["projection_start"] == {"RIM": "min_norm", "GDN": "adjoint", "FFN": "adjoint"}
+    # scored at the paper's measurement noise, not the range the 3task presets train over
+    assert {d["sigma"] for d in record["extra"]["tasks"] if d["name"].startswith("projection")} == {1.0}
     for task in ("gaussian m/n=0.25", "binary m/n=0.25", "fourier m/n=0.25"):
         rim0, gdn0 = (curves[task][m]["step_psnr"][0] for m in ("RIM", "GDN"))
         assert abs(rim0 - gdn0) > 0.1, (task, rim0, gdn0)  # step 0 is each model's own start

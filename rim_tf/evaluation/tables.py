@@ -301,9 +301,11 @@ def figure3(models: Mapping, *, ratios=(0.25, 0.5), inpaint_fractions=(0.5,), n:
     inpaint_sigma = projection_sigma / size if inpaint_sigma is None else float(inpaint_sigma)
     pixels = size * size
     starts = {label: projection_start(side) for label, (_, side, _) in models.items()}
+    # the tasks as scored (validation=True): at projection_sigma, not the presets' training range
     tasks = build_degradations(preset_config("3task", "paper", patch_size=size, measurement_ratios=tuple(ratios),
                                              projection_sigma=projection_sigma,
-                                             projection_start=next(iter(starts.values()))))
+                                             projection_start=next(iter(starts.values()))),
+                               validation=True)
     tasks += [Inpaint(f, inpaint_sigma) for f in inpaint_fractions]
     patches, ids = random_test_patches(data_dir, n=n, size=size, seed=seed)
     curves, rows = {}, []
