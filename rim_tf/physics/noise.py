@@ -21,7 +21,7 @@ from typing import Tuple
 import tensorflow as tf
 
 from rim_tf.physics.base import Degradation, Identity, check_batch, sample_sigma
-from rim_tf.physics.sigma import check_sigma
+from rim_tf.physics.sigma import check_sigma_range
 
 QUANTIZATION_LEVELS = 255.0
 
@@ -107,13 +107,7 @@ class Denoise(Degradation):
     name = "denoise"
 
     def __init__(self, sigma_range: Tuple[float, float], quantize: bool = False):
-        if len(sigma_range) != 2:
-            raise ValueError(f"sigma_range must be (lo, hi), got {sigma_range!r}")
-        lo = check_sigma(sigma_range[0], "sigma_range[0]")
-        hi = check_sigma(sigma_range[1], "sigma_range[1]")
-        if lo > hi:
-            raise ValueError(f"sigma_range must have lo <= hi, got {sigma_range!r}")
-        self.sigma_range = (lo, hi)
+        self.sigma_range = check_sigma_range(sigma_range, "sigma_range")
         self.quantize = bool(quantize)
 
     def __call__(self, x, seed):

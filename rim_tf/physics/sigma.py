@@ -51,18 +51,23 @@ def check_sigma(sigma, name: str = "sigma", unit: str = "0..1"):
     return float(values) if values.ndim == 0 else values
 
 
+def check_sigma_range(sigma_range, name: str = "sigma_range", unit: str = "0..1") -> tuple:
+    """A range ``(lo, hi)`` of noise levels, ``0 < lo <= hi`` (``lo == hi``: one level); each
+    end passes :func:`check_sigma`. Returned as a tuple of floats."""
+    if isinstance(sigma_range, (str, bytes)) or not hasattr(sigma_range, "__len__") or len(sigma_range) != 2:
+        raise ValueError(f"{name} must be a range (lo, hi), got {sigma_range!r}")
+    lo = check_sigma(sigma_range[0], f"{name}[0]", unit)
+    hi = check_sigma(sigma_range[1], f"{name}[1]", unit)
+    if lo > hi:
+        raise ValueError(f"{name} must have lo <= hi, got {sigma_range!r}")
+    return (lo, hi)
+
+
 def check_sigma_or_range(sigma, name: str = "sigma", unit: str = "0..1"):
-    """A fixed level (a number: returned as ``float``) or a range ``(lo, hi)`` with
-    ``0 < lo <= hi`` (returned as a tuple of floats) to draw one level per sample from;
-    each end passes :func:`check_sigma`."""
+    """A fixed level (a number: returned as ``float``) or a range ``(lo, hi)`` to draw one
+    level per sample from (:func:`check_sigma_range`, returned as a tuple of floats)."""
     if isinstance(sigma, (list, tuple)):
-        if len(sigma) != 2:
-            raise ValueError(f"{name} must be a number or a range (lo, hi), got {sigma!r}")
-        lo = check_sigma(sigma[0], f"{name}[0]", unit)
-        hi = check_sigma(sigma[1], f"{name}[1]", unit)
-        if lo > hi:
-            raise ValueError(f"{name} must have lo <= hi, got {sigma!r}")
-        return (lo, hi)
+        return check_sigma_range(sigma, name, unit)
     value = check_sigma(sigma, name, unit)
     if not isinstance(value, float):
         raise ValueError(f"{name} must be a number or a range (lo, hi), got {sigma!r}")
