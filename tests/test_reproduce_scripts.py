@@ -95,6 +95,63 @@ def test_table2_default_is_a_labelled_quick_subset(weights, data_dir, tmp_path):
     assert "evenly spaced (--subset 2)" in (tmp_path / "table2.md").read_text()
 
 
+def _bm3d_record(keep: int) -> dict:
+    """The committed full Table 2 run, cut to BM3D on the first ``keep`` BSD68 images."""
+    record = json.loads((REPO / "reference_results/ours/table2-full/table2.json").read_text())
+    results = []
+    for entry in record["extra"]["results"]:
+        if entry["method"] == "BM3D" and entry["setting"].endswith("bsd68"):
+            ids = sorted(entry["psnr"])[:keep]
+            results.append({**entry, **{key: {i: entry[key][i] for i in ids}
+                                        for key in ("psnr", "seconds", "input_psnr")}})
+    record["extra"]["results"] = results
+    return record
+
+
+def test_table2_reuses_earlier_bm3d_values_of_the_same_noisy_images(weights, data_dir, tmp_path):
+    source = tmp_path / "earlier.json"
+    source.write_text(json.dumps(_bm3d_record(2)))
+    out = tmp_path / "out"
+    _script("reproduce_table2").main(["--weights-3task", "none", "--weights-denoise", weights["denoise"],
+                                      "--bm3d-from", str(source), *_common(data_dir, out)])
+    record = json.loads((out / "table2.json").read_text())
+    bm3d = {r["setting"]: r for r in record["rows"] if r["method"] == "BM3D" and r["ours"] is not None}
+    assert set(bm3d) == {f"sigma={s}{q}, bsd68" for s in (15, 25, 50) for q in ("", ", 8-bit")}
+    earlier = {e["setting"]: e["psnr"] for e in _bm3d_record(2)["extra"]["results"]}
+    for setting, row in bm3d.items():
+        assert row["per_image"] == earlier[setting] and len(row["per_image"]) == 2
+        assert f"reused from {source}" in row["note"]
+    assert "(in the run reused)" in record["run"]["notes"]
+
+
+def test_table2_refuses_bm3d_values_of_other_images_or_other_noise(weights, data_dir, tmp_path):
+    script = _script("reproduce_table2")
+    args = ["--weights-3task", "none", "--weights-denoise", weights["denoise"], "--bm3d-from"]
+    source = tmp_path / "earlier.json"
+    source.write_text(json.dumps(_bm3d_record(2)))
+    with pytest.raises(ValueError, match="cover 2 images, this run 3"):
+        script.main([*args, str(source), "--data-dir", str(data_dir), "--out", str(tmp_path / "a"),
+                     "--limit", "3", "--quiet"])
+    tampered = _bm3d_record(2)
+    entry = tampered["extra"]["results"][1]
+    first = sorted(entry["input_psnr"])[0]
+    entry["input_psnr"][first] += 0.01  # as if the noise had been drawn differently
+    source.write_text(json.dumps(tampered))
+    with pytest.raises(ValueError, match=f"not made from this run's noisy images \\(image {first}"):
+        script.main([*args, str(source), *_common(data_dir, tmp_path / "b")])
+    source.write_text(json.dumps({**tampered, "table": "table1"}))
+    with pytest.raises(ValueError, match="not a table2 report"):
+        script.main([*args, str(source), *_common(data_dir, tmp_path / "c")])
+    source.write_text("{not json")
+    with pytest.raises(ValueError, match="not a results JSON"):
+        script.main([*args, str(source), *_common(data_dir, tmp_path / "d")])
+    with pytest.raises(FileNotFoundError, match="no such results file"):
+        script.main([*args, str(tmp_path / "missing.json"), *_common(data_dir, tmp_path / "e")])
+    with pytest.raises(SystemExit):
+        script.parse_args(["--bm3d", "--bm3d-from", str(source)])
+    assert not any((tmp_path / d / "table2.json").exists() for d in "abcde")
+
+
 def test_table2_refuses_an_rgb_model(weights, data_dir, tmp_path):
     with pytest.raises(ValueError, match="trained for color"):
         _script("reproduce_table2").main(["--weights-3task", "none", "--weights-denoise", weights["color"],

@@ -13,7 +13,7 @@ from typing import Callable
 from rim_tf.cli import add_weight_options, output_folder, report_errors
 from rim_tf.shipped import load_labelled as load_model_arg
 
-__all__ = ["add_common_arguments", "cli", "finish", "load_model_arg"]
+__all__ = ["add_common_arguments", "cli", "finish", "load_model_arg", "read_report"]
 
 # load_model_arg(arg, default_name, precision, allow_other_task, expect): ``--weights`` ->
 # ``(model, sidecar, label)``, ``"none"`` -> ``None``; it is rim_tf.shipped.load_labelled.
@@ -36,6 +36,26 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, steps_help: str = "
     parser.add_argument("--batch-size", type=int, default=4, help="images per batch (equal shapes only)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_weight_options(parser)
+
+
+def read_report(path) -> dict:
+    """An earlier script's ``<table>.json`` (for ``--bm3d-from``); a clear error if it is missing
+    or not JSON. Checked before any model runs, so a wrong path costs nothing."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; give the .json file the earlier run wrote")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such results file: {path}")
+    try:
+        record = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is not a results JSON: {err}") from err
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} is not a results JSON (top level is {type(record).__name__}, not an object)")
+    return record
 
 
 def finish(report, out_dir) -> dict:

@@ -53,6 +53,17 @@ class EvalResult:
             return None
         return [float(v) for v in np.mean(np.array(list(self.step_psnr.values())), axis=0)]
 
+    @classmethod
+    def from_dict(cls, record) -> "EvalResult":
+        """The inverse of :meth:`to_dict` (one entry of a report JSON's ``extra.results``)."""
+        try:
+            return cls(record["method"], record["setting"], dict(record["psnr"]), dict(record.get("seconds") or {}),
+                       step_psnr=dict(record["step_psnr"]) if record.get("step_psnr") else None,
+                       input_psnr=dict(record["input_psnr"]) if record.get("input_psnr") else None,
+                       info=dict(record.get("info") or {}))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"not a per-image result record (method, setting, psnr): {err}") from err
+
     def to_dict(self) -> dict:
         return {
             "method": self.method, "setting": self.setting, "n_images": len(self.psnr),

@@ -10,14 +10,15 @@ import numpy as np
 
 from rim_tf.data.testsets import TEST_SET_SIZES
 from rim_tf.evaluation.results import EvalResult, Report
-from rim_tf.evaluation.runners import (_bar, bm3d_denoiser, evaluate_denoiser, evaluate_denoising, evaluate_patches,
-                                       evaluate_superres, inpaint_image, random_test_patches)
+from rim_tf.evaluation.runners import (_bar, _image_list, bm3d_denoiser, evaluate_denoiser, evaluate_denoising,
+                                       evaluate_patches, evaluate_superres, inpaint_image, random_test_patches)
 from rim_tf.physics.inpainting import Inpaint
 from rim_tf.physics.projections import RandomProjection
 from rim_tf.report import ResultRow, RunInfo
 from rim_tf.shipped import check_channels, projection_start, run_info
 
-__all__ = ["table1", "table2", "table3", "figure3", "figure4", "spread_indices", "combine_run_info"]
+__all__ = ["table1", "table2", "table3", "figure3", "figure4", "spread_indices", "combine_run_info",
+           "reused_results"]
 
 
 def _paper(table: int, method: str, **query) -> Optional[float]:
@@ -85,13 +86,70 @@ def combine_run_info(runs: Mapping, steps: Optional[int] = None) -> RunInfo:
                    weights=None, notes="Models: " + notes, per_model=len(patches) > 1)
 
 
+def reused_results(record: Mapping, *, table: str, method: str, protocol: str) -> dict:
+    """``{setting: EvalResult}`` of ``method`` from an earlier report JSON of the same table.
+
+    Re-scoring a new model beside a slow baseline (BM3D: ~50 minutes for Table 2's twelve
+    settings on two cores) need not rerun the baseline: the observations are a function of
+    the image id and the noise level alone (:func:`rim_tf.evaluation.protocols.observation_seed`),
+    so an earlier run's per-image values are the values this run would measure. That holds only
+    under the same protocol, which is checked here; :func:`_reuse` checks, per setting, that the
+    images are the same and that each one's noisy input has the stored PSNR.
+    """
+    if not isinstance(record, Mapping) or record.get("table") != table:
+        found = record.get("table") if isinstance(record, Mapping) else type(record).__name__
+        raise ValueError(f"the results to reuse are not a {table} report (found {found!r})")
+    extra = record.get("extra") or {}
+    if extra.get("protocol") != protocol:
+        raise ValueError(f"the results to reuse were made under another protocol ({extra.get('protocol')!r}); "
+                         f"this run's: {protocol!r}")
+    out = {}
+    for entry in extra.get("results") or []:
+        if entry.get("method") == method:
+            res = EvalResult.from_dict(entry)
+            out[res.setting] = res
+    if not out:
+        raise ValueError(f"the results to reuse hold no per-image {method} results")
+    return out
+
+
+def _reuse(reused: Mapping, method: str, setting: str, images, source: str, *, sigma: float,
+           quantize: bool) -> EvalResult:
+    """The reused result of ``setting``, checked to cover exactly this run's images and to have
+    been made from the very observations this run makes: each image's noisy-input PSNR is
+    recomputed here and must equal the stored one."""
+    from rim_tf.evaluation.protocols import noisy_observation, observation_psnr
+    if setting not in reused:
+        raise ValueError(f"the results to reuse ({source}) have no {method} row for '{setting}'; "
+                         f"they have: {', '.join(reused)}")
+    res = reused[setting]
+    images = _image_list(images)
+    ids = {image_id for image_id, _ in images}
+    if set(res.psnr) != ids:
+        raise ValueError(f"the reused {method} results for '{setting}' cover {len(res.psnr)} images, this run "
+                         f"{len(ids)} ({len(ids - set(res.psnr))} of them missing there): use the same "
+                         "--full / --limit / --subset as the run that made them")
+    stored = res.input_psnr or {}
+    for image_id, clean in images:
+        now = observation_psnr(noisy_observation(clean, image_id, sigma, quantize), clean)
+        if image_id not in stored or abs(stored[image_id] - now) > 1e-6:
+            raise ValueError(f"the reused {method} results for '{setting}' were not made from this run's noisy "
+                             f"images (image {image_id}: input PSNR {stored.get(image_id)} there, {now:.6f} "
+                             "here); run the method again instead")
+    return dataclasses.replace(res, info={**res.info, "reused_from": source})
+
+
 def _timing_note(results: Sequence[EvalResult]) -> str:
     """Mean seconds per image of each method over its settings (per setting: the JSON)."""
     by_method: "OrderedDict[str, list]" = OrderedDict()
+    reused = set()
     for r in results:
         if r.seconds:
             by_method.setdefault(r.method, []).extend(r.seconds.values())
-    parts = [f"{m} {np.mean(v):.3g} s" for m, v in by_method.items()]
+        if r.info.get("reused_from"):
+            reused.add(r.method)
+    parts = [f"{m} {np.mean(v):.3g} s" + (" (in the run reused)" if m in reused else "")
+             for m, v in by_method.items()]
     return ("Seconds per image (mean over settings; per setting in the JSON): " + ", ".join(parts)) if parts else ""
 
 
@@ -174,9 +232,12 @@ def _join(*parts) -> str:
 
 def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), testsets=("bsd68",),
            steps=None, limit=None, subset=None, data_dir=None, batch_size: int = 4, bm3d: bool = False,
-           bm3d_workers: int = 1, progress: bool = True) -> Report:
+           bm3d_workers: int = 1, bm3d_from: Optional[Mapping] = None, bm3d_source: str = "",
+           progress: bool = True) -> Report:
     """Table 2: gray denoising. ``models`` is ``{"RIM-3task": (model, sidecar, label), ...}``.
     ``bm3d_workers``: images denoised at once by BM3D (:func:`evaluate_denoiser`).
+    ``bm3d_from``: an earlier ``table2.json`` whose per-image BM3D values are taken instead of
+    running BM3D again (:func:`reused_results`; ``bm3d_source`` names it in the rows' notes).
 
     ``limit`` takes the first N images of each test set, ``subset`` N evenly spaced ones
     (the quick default of ``scripts/reproduce_table2.py``); both are noted in every row.
@@ -188,35 +249,57 @@ def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), test
     from rim_tf.reference import load_table
     ref = load_table(2)
     baselines = [m for m in ref.methods if not m.startswith("RIM")]
+    if bm3d and bm3d_from is not None:
+        raise ValueError("run BM3D (--bm3d) or reuse its earlier results (--bm3d-from), not both")
     denoiser = bm3d_denoiser() if bm3d else None
-    rows, results = [], []
+    source = bm3d_source or "an earlier run"
+    reused = (reused_results(bm3d_from, table="table2", method="BM3D", protocol=_DENOISE_PROTOCOL)
+              if bm3d_from is not None else None)
     for testset in testsets:
         if testset not in ("bsd68", "bsds300-test"):
             raise ValueError(f"Table 2 test sets are bsd68 and bsds300-test, got {testset!r}")
-        images = _load("bsd68" if testset == "bsd68" else "bsds300-test-gray", data_dir, limit, subset)
+
+    def load(testset):
+        return _load("bsd68" if testset == "bsd68" else "bsds300-test-gray", data_dir, limit, subset)
+
+    def settings(testset):
+        return [(q, sigma, f"sigma={sigma:g}{', 8-bit' if q else ''}, {testset}") for q in quantize for sigma in sigmas]
+
+    checked = {}  # every reused setting checked before anything runs
+    if reused is not None:
+        for testset in testsets:
+            images = load(testset)
+            for q, sigma, setting in settings(testset):
+                checked[setting] = _reuse(reused, "BM3D", setting, images, source, sigma=sigma, quantize=q)
+    rows, results = [], []
+    for testset in testsets:
+        images = load(testset)
         note = _limit_note(limit, len(images), TEST_SET_SIZES[testset], subset)
-        for q in quantize:
-            for sigma in sigmas:
-                setting = f"sigma={sigma:g}{', 8-bit' if q else ''}, {testset}"
-                cell = dict(testset=testset, sigma=int(sigma), quantized=bool(q))
-                for method in baselines:
-                    paper = _paper(2, method, **cell)
-                    if method == "BM3D" and denoiser is not None:
+        for q, sigma, setting in settings(testset):
+            cell = dict(testset=testset, sigma=int(sigma), quantized=bool(q))
+            for method in baselines:
+                paper = _paper(2, method, **cell)
+                if method == "BM3D" and (denoiser is not None or checked):
+                    if checked:
+                        res = checked[setting]
+                        how = f"bm3d package, per-image values reused from {source}"
+                    else:
                         res = evaluate_denoiser(denoiser, images, sigma=sigma, quantize=q,
                                                 method="BM3D", setting=setting, progress=progress,
                                                 workers=bm3d_workers)
-                        results.append(res)
-                        rows.append(ResultRow.from_per_image("BM3D", paper, res.psnr, setting=setting,
-                                                             note=_join(note, "bm3d package")))
-                    elif paper is not None:
-                        rows.append(ResultRow(method, paper, None, setting=setting, note="published"))
-                for label, (model, _, _) in models.items():
-                    res = evaluate_denoising(model, images, sigma=sigma, quantize=q, steps=steps,
-                                             batch_size=batch_size, method=label, setting=setting,
-                                             progress=progress)
+                        how = "bm3d package"
                     results.append(res)
-                    rows.append(ResultRow.from_per_image(label, _paper(2, label, **cell), res.psnr,
-                                                         setting=setting, note=note))
+                    rows.append(ResultRow.from_per_image("BM3D", paper, res.psnr, setting=setting,
+                                                         note=_join(note, how)))
+                elif paper is not None:
+                    rows.append(ResultRow(method, paper, None, setting=setting, note="published"))
+            for label, (model, _, _) in models.items():
+                res = evaluate_denoising(model, images, sigma=sigma, quantize=q, steps=steps,
+                                         batch_size=batch_size, method=label, setting=setting,
+                                         progress=progress)
+                results.append(res)
+                rows.append(ResultRow.from_per_image(label, _paper(2, label, **cell), res.psnr,
+                                                     setting=setting, note=note))
     run = combine_run_info({label: (side, w) for label, (_, side, w) in models.items()}, steps=steps)
     run = dataclasses.replace(run, notes=_join(run.notes, _timing_note(results)))
     return Report("table2", "Gray-scale denoising (mean PSNR)", rows, run, layout=_denoise_layout,
