@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Write ``tests/data/shipped_outputs.npz``: every shipped model on a small fixed input.
 
-    PYTHONPATH=. python tests/make_shipped_outputs.py
+    PYTHONPATH=. python tests/make_shipped_outputs.py [NAME ...]     # e.g. 3task: only its entries
 
 For each shipped name (``rim_tf.shipped.SHIPPED_NAMES``) the model loaded with the public
 loader (``rim_tf.pretrained``) runs its own task on a seeded 24x24 image:
@@ -86,11 +86,25 @@ def compute_outputs(observations: dict | None = None) -> dict:
     return out
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    """``make_shipped_outputs.py [NAME ...]``: regenerate the entries of the named weights only
+    (those whose files changed), keeping the stored entries of the others; none named: all."""
+    from rim_tf.shipped import SHIPPED_NAMES
+
+    names = list(sys.argv[1:] if argv is None else argv)
+    unknown = sorted(set(names) - set(SHIPPED_NAMES))
+    if unknown:
+        print(f"error: unknown shipped names {unknown}; known: {', '.join(SHIPPED_NAMES)}", file=sys.stderr)
+        return 2
     outputs = compute_outputs()
+    if names:
+        with np.load(OUTPUTS) as stored:
+            kept = {k: stored[k] for k in stored.files if k.split("/")[0] not in names}
+        outputs = {**kept, **{k: v for k, v in outputs.items() if k.split("/")[0] in names}}
     OUTPUTS.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUTPUTS, **outputs)
-    print(f"wrote {OUTPUTS} ({OUTPUTS.stat().st_size:,} bytes): {', '.join(sorted(outputs))}")
+    print(f"wrote {OUTPUTS} ({OUTPUTS.stat().st_size:,} bytes): {', '.join(sorted(outputs))}"
+          + (f"; regenerated {', '.join(names)}, kept the others" if names else ""))
     return 0
 
 

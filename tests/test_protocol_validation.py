@@ -169,3 +169,56 @@ def test_3task_run_records_the_transfer_but_stops_on_its_own_tasks(fake_data, tm
 
     assert "not-trained tasks on held-out crops denoise15" in describe(status)
     assert (tmp_path / "curve.png").stat().st_size > 0
+
+
+def _best_of(rows, key):
+    best = None
+    for row in rows:  # the first of equal scores, as a strictly-better rule keeps it
+        score = float(np.mean(list(row[key].values()))) if key != "val_psnr" else row[key]
+        if best is None or score > best[1]:
+            best = (row["iteration"], score)
+    return best
+
+
+def test_keep_best_saves_the_model_of_the_best_transfer_and_goes_on_after_resume(fake_data, tmp_path):
+    settings = dict(stride=8, val_patches=6, protocol_crop=32, val_every=1, keep_best="protocol")
+    Trainer(preset_config("3task", "smoke", max_iterations=3, **settings), tmp_path, data_dir=fake_data,
+            progress=False, plot_curve=False).train()
+    Trainer(preset_config("3task", "smoke", max_iterations=6, **settings), tmp_path, data_dir=fake_data,
+            progress=False, plot_curve=False).train(resume=True)
+    rows = read_history(tmp_path)
+    assert [r["iteration"] for r in rows] == list(range(7))
+    iteration, score = _best_of(rows, "transfer")
+    sidecar = json.loads((tmp_path / "best" / "model.json").read_text())
+    assert sidecar["selected_by"]["criterion"] == "protocol"
+    assert sidecar["selected_by"]["iteration"] == sidecar["iterations"] == iteration
+    assert sidecar["selected_by"]["score"] == pytest.approx(score, abs=1e-3)
+    assert sidecar["complete"] is False and sidecar["experiment"] == "3task"
+    from rim_tf.shipped import load_weights
+
+    model, _ = load_weights(tmp_path / "best" / "model.keras")
+    assert model.count_params() > 0
+
+
+def test_keep_best_none_writes_no_best_folder_and_protocol_needs_a_protocol(fake_data, tmp_path):
+    Trainer(preset_config("denoise", "smoke", stride=8, max_iterations=2, val_every=1), tmp_path,
+            data_dir=fake_data, progress=False, plot_curve=False).train()
+    assert not (tmp_path / "best").exists()
+    with pytest.raises(ValueError, match="keep_best 'protocol' needs an experiment with a protocol"):
+        preset_config("denoise", "smoke", keep_best="protocol").validate()
+    with pytest.raises(ValueError, match="unknown keep_best 'last'"):
+        preset_config("3task", "smoke", keep_best="last").validate()
+
+
+def test_keep_best_replaces_best_only_on_a_strictly_better_score(fake_data, tmp_path):
+    trainer = Trainer(preset_config("denoise", "smoke", stride=8, keep_best="val"), tmp_path,
+                      data_dir=fake_data, progress=False, plot_curve=False)
+
+    def row(it, psnr):
+        return {"iteration": it, "val_psnr": psnr, "wall_time_s": float(it)}
+
+    assert trainer.keep_best(row(1, 20.0))["selected_by"]["iteration"] == 1
+    assert trainer.keep_best(row(2, 19.0)) is None and trainer.keep_best(row(3, 20.0)) is None
+    assert trainer.keep_best(row(4, 21.5))["selected_by"]["score"] == 21.5
+    saved = json.loads((tmp_path / "best" / "model.json").read_text())["selected_by"]
+    assert (saved["iteration"], saved["criterion"]) == (4, "val")

@@ -10,8 +10,9 @@ What is committed (:data:`COMMITTED`): ``config.json`` (every setting), ``checkp
 (only the latest: run it with ``--keep-checkpoints 1``; model, optimiser moments,
 iteration, wall time), ``history.jsonl`` (one row per validation: iteration, patches,
 hours, validation PSNR, load average), ``curve.png`` (the learning curve) and, once a
-run has stopped, ``model.keras`` with its ``model.json`` sidecar. TensorBoard logs stay
-out (``campaigns/*/tensorboard/`` is ignored).
+run has stopped, ``model.keras`` with its ``model.json`` sidecar; with ``--keep-best``,
+``best/`` (the model of the best validation so far, its sidecar saying by which score and at
+which iteration). TensorBoard logs stay out (``campaigns/*/tensorboard/`` is ignored).
 
 :func:`summarize` tells where a campaign stands and whether its curve is flat: the stop
 rule of the project is "the last fifth of the run gained less than 0.05 dB".
@@ -25,7 +26,7 @@ from pathlib import Path
 from rim_tf.training.protocol import format_scores
 
 HISTORY_FILE = "history.jsonl"
-COMMITTED = ("config.json", "history.jsonl", "curve.png", "checkpoints", "model.keras", "model.json")
+COMMITTED = ("config.json", "history.jsonl", "curve.png", "checkpoints", "model.keras", "model.json", "best")
 FLAT_GAIN_DB = 0.05   # the stop rule: the last fifth of the run gains less than this
 
 

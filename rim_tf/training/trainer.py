@@ -37,6 +37,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import keras
 import numpy as np
@@ -54,6 +55,7 @@ from rim_tf.training.protocol import PROTOCOLS, format_scores, protocol_mean
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
 SIDECAR_FILE = "model.json"
+BEST_DIR = "best"  # the model of the best validation (config.keep_best)
 CURVE_FILE = "curve.png"
 
 
@@ -472,6 +474,7 @@ class Trainer:
             row["precision"] = self.precision
             row["load_avg_1min"] = round(os.getloadavg()[0], 2)
             self._record(row)
+            self.keep_best(row, protocol, num_train_patches=data.patches.train.num_patches)
             return row
 
         val_psnr, validated_at = None, -1
@@ -588,12 +591,46 @@ class Trainer:
             out["step_share"] = round(step_seconds / seconds, 4)
         return out
 
-    def export(self, val_psnr, num_train_patches=None, complete: bool = True) -> dict:
-        """Save ``model.keras`` and its ``model.json`` sidecar (atomically).
+    def keep_best(self, row: dict, protocol=None, num_train_patches=None) -> Optional[dict]:
+        """Save the model of a validation ``row`` to ``best/`` if it is the best so far.
+
+        The score is ``config.keep_best``'s: the validation PSNR (``"val"``) or the mean of the
+        protocol's scores (``"protocol"``; for 3task the out-of-training tasks, whose best comes
+        ~10k iterations before the in-task validation flattens). The best so far is the one in
+        ``best/model.json``, so a resumed run goes on comparing with it. Returns the new sidecar,
+        or None when nothing was saved.
+        """
+        criterion = self.config.keep_best
+        if criterion == "none":
+            return None
+        if criterion == "val":
+            score = row["val_psnr"]
+        else:
+            if protocol is None or protocol.key not in row:
+                return None  # no protocol validation in this run (e.g. protocol_crop 0)
+            score = protocol_mean(row[protocol.key])
+        folder = self.out_dir / BEST_DIR
+        previous = folder / SIDECAR_FILE
+        if previous.exists():
+            best = json.loads(previous.read_text()).get("selected_by", {}).get("score")
+            if best is not None and not score > best:
+                return None
+        what = ("validation PSNR" if criterion == "val"
+                else f"mean {protocol.key} PSNR ({', '.join(row[protocol.key])})")
+        selected = {"criterion": criterion, "score": round(float(score), 4), "iteration": row["iteration"],
+                    "wall_time_s": row["wall_time_s"], "note": f"the best {what} of the run's validations so far"}
+        return self.export(row["val_psnr"], num_train_patches=num_train_patches, complete=False,
+                           folder=folder, selected_by=selected)
+
+    def export(self, val_psnr, num_train_patches=None, complete: bool = True, folder=None,
+               selected_by: Optional[dict] = None) -> dict:
+        """Save ``model.keras`` and its ``model.json`` sidecar (atomically) to ``folder`` (default:
+        the run folder; :meth:`keep_best` writes ``best/`` with ``selected_by`` in the sidecar).
 
         ``complete`` is False for a run stopped by its time budget before its configured length.
         """
         c = self.config
+        folder = self.out_dir if folder is None else Path(folder)
         sidecar = {
             "experiment": c.experiment,
             "preset": c.preset,
@@ -614,7 +651,10 @@ class Trainer:
             "config": c.to_dict(),
             "versions": package_versions(),
         }
-        with atomic_path(self.out_dir / MODEL_FILE) as tmp, self.averaged_weights():
+        if selected_by is not None:
+            sidecar["selected_by"] = selected_by
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(folder / MODEL_FILE) as tmp, self.averaged_weights():
             self.model.save(tmp)
-        atomic_write_text(self.out_dir / SIDECAR_FILE, json.dumps(sidecar, indent=2))
+        atomic_write_text(folder / SIDECAR_FILE, json.dumps(sidecar, indent=2))
         return sidecar
