@@ -62,20 +62,23 @@ def _task(name: str, channels: int, seed: int, start: str = "adjoint"):
     raise ValueError(f"no fixed task for shipped weights {name!r}")
 
 
-def compute_outputs(observations: dict | None = None) -> dict:
+def compute_outputs(observations: dict | None = None, names=None) -> dict:
     """``{"<name>/y": observation, "<name>/estimates": [T, 1, H, W, C]}`` for every shipped name.
 
     With ``observations`` (``{"<name>/y": array}``, the stored ones), each model runs on the
     given observation instead of the recomputed one, so that the estimates are compared on the
     very same input: a projection's ``y`` is a sum of 576 products, whose last bits depend on
     the CPU's vector width (oneDNN sums in another order with AVX-512 than with AVX2), and ten
-    recurrent steps would carry that difference into the estimates.
+    recurrent steps would carry that difference into the estimates. ``names``: only those
+    shipped weights (default: all).
     """
     import rim_tf
     from rim_tf.shipped import SHIPPED_NAMES, projection_start
 
     out = {}
-    for k, name in enumerate(SHIPPED_NAMES):
+    for k, name in enumerate(SHIPPED_NAMES):  # k seeds the image: it stays the name's index
+        if names is not None and name not in names:
+            continue
         model, sidecar = rim_tf.pretrained(name)
         y, operator, sigma = _task(name, int(model.channels), k, projection_start(sidecar))
         out[f"{name}/y"] = y
@@ -96,11 +99,10 @@ def main(argv=None) -> int:
     if unknown:
         print(f"error: unknown shipped names {unknown}; known: {', '.join(SHIPPED_NAMES)}", file=sys.stderr)
         return 2
-    outputs = compute_outputs()
+    outputs = compute_outputs(names=names or None)
     if names:
         with np.load(OUTPUTS) as stored:
-            kept = {k: stored[k] for k in stored.files if k.split("/")[0] not in names}
-        outputs = {**kept, **{k: v for k, v in outputs.items() if k.split("/")[0] in names}}
+            outputs = {**{k: stored[k] for k in stored.files if k.split("/")[0] not in names}, **outputs}
     OUTPUTS.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUTPUTS, **outputs)
     print(f"wrote {OUTPUTS} ({OUTPUTS.stat().st_size:,} bytes): {', '.join(sorted(outputs))}"

@@ -259,21 +259,19 @@ def table2(models: Mapping, *, sigmas=(15, 25, 50), quantize=(False, True), test
         if testset not in ("bsd68", "bsds300-test"):
             raise ValueError(f"Table 2 test sets are bsd68 and bsds300-test, got {testset!r}")
 
-    def load(testset):
-        return _load("bsd68" if testset == "bsd68" else "bsds300-test-gray", data_dir, limit, subset)
+    test_images = {testset: _load("bsd68" if testset == "bsd68" else "bsds300-test-gray", data_dir, limit, subset)
+                   for testset in testsets}
 
     def settings(testset):
         return [(q, sigma, f"sigma={sigma:g}{', 8-bit' if q else ''}, {testset}") for q in quantize for sigma in sigmas]
 
     checked = {}  # every reused setting checked before anything runs
     if reused is not None:
-        for testset in testsets:
-            images = load(testset)
+        for testset, images in test_images.items():
             for q, sigma, setting in settings(testset):
                 checked[setting] = _reuse(reused, "BM3D", setting, images, source, sigma=sigma, quantize=q)
     rows, results = [], []
-    for testset in testsets:
-        images = load(testset)
+    for testset, images in test_images.items():
         note = _limit_note(limit, len(images), TEST_SET_SIZES[testset], subset)
         for q, sigma, setting in settings(testset):
             cell = dict(testset=testset, sigma=int(sigma), quantized=bool(q))

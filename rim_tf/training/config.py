@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from rim_tf.precision import PRECISIONS  # auto, float32, mixed_float16, mixed_bfloat16
+from rim_tf.training.protocol import PROTOCOLS  # the experiments with a protocol validation
 
 EXPERIMENTS = ("denoise", "3task", "color", "superres")
 MODELS = ("rim", "gdn", "ffn", "atrous")
@@ -170,9 +171,9 @@ class TrainConfig:
             raise ValueError(f"max_minutes must be > 0, got {self.max_minutes!r}")
         if self.keep_best not in KEEP_BEST:
             raise ValueError(f"unknown keep_best {self.keep_best!r}; choose one of {KEEP_BEST}")
-        if self.keep_best == "protocol" and self.experiment not in ("3task", "superres"):
+        if self.keep_best == "protocol" and self.experiment not in PROTOCOLS:
             raise ValueError("keep_best 'protocol' needs an experiment with a protocol validation "
-                             f"(3task, superres), not {self.experiment!r}")
+                             f"({', '.join(PROTOCOLS)}), not {self.experiment!r}")
         if not self.checkpoint_minutes > 0:
             raise ValueError(f"checkpoint_minutes must be > 0, got {self.checkpoint_minutes!r}")
         if not self.learning_rate > 0 or not self.clip_norm > 0 or not 0 < self.lr_decay_rate <= 1:
