@@ -220,13 +220,17 @@ def load_checked(arg: Optional[PathLike], default_name: str, precision: Optional
 
 def weights_label(path: PathLike) -> str:
     """How results name their weights: ``shipped denoise (rim_tf/weights/denoise.keras)``
-    for the package's own files (the same on every machine), else the path as given."""
+    for the package's own files (the same on every machine); a file under the working
+    directory by its path relative to it (``campaigns/3task/model.keras``, not this
+    machine's absolute path); else the path as given."""
     path = Path(path)
     try:
-        inside = path.resolve().parent == WEIGHTS_DIR and path.stem in _SHIPPED
+        resolved, cwd = path.resolve(), Path.cwd().resolve()
     except OSError:
-        inside = False
-    return f"shipped {path.stem} (rim_tf/weights/{path.name})" if inside else str(path)
+        return str(path)
+    if resolved.parent == WEIGHTS_DIR and path.stem in _SHIPPED:
+        return f"shipped {path.stem} (rim_tf/weights/{path.name})"
+    return str(resolved.relative_to(cwd)) if resolved.is_relative_to(cwd) else str(path)
 
 
 def resolve_weights(arg: Optional[PathLike], default_name: str):

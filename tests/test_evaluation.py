@@ -365,3 +365,14 @@ def test_weights_label_names_shipped_files_the_same_everywhere(tmp_path):
     assert shipped.weights_label(path) == "shipped denoise (rim_tf/weights/denoise.keras)"
     own = tmp_path / "denoise.keras"  # same name, elsewhere: not the shipped file
     assert shipped.weights_label(own) == str(own)
+
+
+def test_weights_label_names_files_under_the_working_directory_relatively(tmp_path, monkeypatch):
+    run = tmp_path / "campaigns" / "3task"
+    run.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert shipped.weights_label(run / "model.keras") == "campaigns/3task/model.keras"
+    assert shipped.weights_label("campaigns/3task/model.keras") == "campaigns/3task/model.keras"
+    monkeypatch.chdir(run)
+    outside = tmp_path / "other.keras"  # not under the working directory: the path as given
+    assert shipped.weights_label(outside) == str(outside)
