@@ -5,12 +5,13 @@
 # folder; one that has reached its iterations returns at once. FFN starts only if GDN finished
 # and at least 10 minutes of the budget are left. Never two trainings at once.
 #   MINUTES=140 nohup bash campaigns/ablations.sh >> campaigns/ablations.log 2>&1 &
+#   MODELS=ffn MINUTES=140 ... runs only the FFN (GDN was stopped flat at 18,001 iterations)
 #   (from the repository root; RIM_DATA must be set; stop with: pkill -TERM -f train_3task.py)
 set -euo pipefail
 MINUTES="${MINUTES:-140}"
 ITERATIONS=23734
 start=$(date +%s)
-for model in gdn ffn; do
+for model in ${MODELS:-gdn ffn}; do
   out="campaigns/3task-$model"
   left=$(( MINUTES - ($(date +%s) - start) / 60 ))
   if [ "$left" -lt 10 ]; then echo "[ablations] $(date -u +%H:%M) $left min left: not starting $model"; break; fi
