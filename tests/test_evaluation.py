@@ -376,3 +376,36 @@ def test_weights_label_names_files_under_the_working_directory_relatively(tmp_pa
     monkeypatch.chdir(run)
     outside = tmp_path / "other.keras"  # not under the working directory: the path as given
     assert shipped.weights_label(outside) == str(outside)
+
+
+class _FillWith:
+    """A stand-in model for ``inpaint_image``: keeps the observed pixels, sets the removed
+    ones to ``fill`` (a constant, or the clean image for an oracle)."""
+
+    channels, steps = 1, 2
+
+    def __init__(self, fill):
+        self.fill = fill
+
+    def __call__(self, y, *, operator, sigma, steps):
+        est = operator.mask * y + (1.0 - operator.mask) * self.fill
+        return tf.stack([est] * steps)
+
+
+def test_inpaint_image_scores_the_removed_pixels_apart(rng):
+    """The whole-image PSNR rewards moving the holes' zeros towards grey; the removed pixels'
+    PSNR says whether a model filled them: an oracle fill is far above a grey one there."""
+    from rim_tf.evaluation import inpaint_image
+
+    clean = rng.uniform(0.2, 0.8, (32, 32, 1)).astype(np.float32)
+    out = inpaint_image({"grey": _FillWith(0.5), "oracle": _FillWith(clean[None])}, clean,
+                        fraction=0.5, sigma=1e-3, steps=2)
+    removed = out["mask"] < 0.5
+    assert 0.4 < removed.mean() < 0.6
+    zeros = 10 * np.log10(1.0 / np.mean(clean[removed] ** 2))  # the observation: 0 in the holes
+    assert out["observed_psnr_removed"] == pytest.approx(zeros, abs=1e-4)
+    assert out["psnr"]["grey"] > out["observed_psnr"]  # grey beats zeros on the whole image...
+    assert out["psnr_removed"]["grey"] < 20 < out["psnr_removed"]["oracle"]  # ...but fills nothing
+    # all of the grey fill's error sits in the removed pixels: its MSE there is the image's / share
+    share = removed.mean()
+    assert out["psnr_removed"]["grey"] == pytest.approx(out["psnr"]["grey"] + 10 * np.log10(share), abs=0.01)

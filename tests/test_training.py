@@ -158,7 +158,7 @@ def test_projection_start_presets_and_old_configs():
     assert PROJECTION_STARTS == STARTS and "projection_start" in PAPER_UNKNOWNS
     for preset in ("paper", "cpu", "quick", "smoke"):
         assert preset_config("3task", preset).projection_start == "min_norm"
-    # a config written before the option (the shipped 4,000-patch 3task models) meant A^T y
+    # a config written before the option (the first 4,000-patch 3task models) meant A^T y
     old = {k: v for k, v in preset_config("3task", "cpu").to_dict().items() if k != "projection_start"}
     assert TrainConfig(**old).projection_start == "adjoint"
     assert projection_start({"config": old}) == "adjoint" and projection_start({}) == "adjoint"

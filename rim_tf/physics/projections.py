@@ -29,7 +29,7 @@ offered (:data:`STARTS`), chosen per task and recorded in a model's training con
 
 * ``"adjoint"``: ``A^T y``. With unit-second-moment entries its values are ``~m`` times the
   image's (hundreds), so ~all of ``x_0`` is clipped to the sigmoid's range (about 5 dB).
-  The shipped 4,000-patch 3task models were trained from it.
+  The first 4,000-patch 3task, GDN and FFN models (since replaced) were trained from it.
 * ``"min_norm"``: ``A^T y / n``, ``n`` the squared norm of a row (``H W C`` for the matrices,
   ``H W`` for Fourier, whose row is one channel's coefficient; the number of pixels for gray
   patches either way). For the Gaussian and binary ensembles it is the minimum-norm solution
