@@ -409,3 +409,5 @@ def test_inpaint_image_scores_the_removed_pixels_apart(rng):
     # all of the grey fill's error sits in the removed pixels: its MSE there is the image's / share
     share = removed.mean()
     assert out["psnr_removed"]["grey"] == pytest.approx(out["psnr"]["grey"] + 10 * np.log10(share), abs=0.01)
+    nothing = inpaint_image({"grey": _FillWith(0.5)}, clean, fraction=0.0, sigma=1e-3, steps=2)
+    assert nothing["observed_psnr_removed"] is None and nothing["psnr_removed"] == {"grey": None}

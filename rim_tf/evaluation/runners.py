@@ -341,7 +341,7 @@ def inpaint_image(models: Mapping, image01, *, fraction: float, sigma: float, st
     "estimates": {name: [H, W, 1]}, "psnr": {name: dB}, "seconds": {name: s}}``, and the PSNR
     over the removed pixels alone (``"observed_psnr_removed"``, ``"psnr_removed"``): the whole
     image's PSNR also rewards a model that merely moves the holes' zeros towards grey, the
-    removed pixels' PSNR says whether it filled them.
+    removed pixels' PSNR says whether it filled them (``None`` where no pixel was removed).
     """
     x = tf.constant(np.asarray(image01, np.float32)[None])
     deg = Inpaint(fraction, sigma)
@@ -352,7 +352,11 @@ def inpaint_image(models: Mapping, image01, *, fraction: float, sigma: float, st
            "estimates": {}, "psnr": {}, "seconds": {}}
     out["observed_psnr"] = psnr(np.clip(out["observed"], 0, 1), clean, data_range=1.0)
     removed = out["mask"] < 0.5
-    out["observed_psnr_removed"] = psnr(np.clip(out["observed"], 0, 1)[removed], clean[removed], data_range=1.0)
+
+    def removed_psnr(image):
+        return psnr(image[removed], clean[removed], data_range=1.0) if removed.any() else None
+
+    out["observed_psnr_removed"] = removed_psnr(np.clip(out["observed"], 0, 1))
     out["psnr_removed"] = {}
     for name, model in models.items():
         check_channels(model, clean.shape[-1], "inpainting of a gray image")
@@ -361,5 +365,5 @@ def inpaint_image(models: Mapping, image01, *, fraction: float, sigma: float, st
         out["seconds"][name] = time.perf_counter() - t0
         out["estimates"][name] = est
         out["psnr"][name] = psnr(est, clean, data_range=1.0)
-        out["psnr_removed"][name] = psnr(est[removed], clean[removed], data_range=1.0)
+        out["psnr_removed"][name] = removed_psnr(est)
     return out

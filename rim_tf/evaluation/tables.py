@@ -471,11 +471,15 @@ def figure4(models: Mapping, *, image_id: Optional[str] = None, crop: int = 128,
     steps = max(int(m.steps) for m in nets.values()) if steps is None else int(steps)
     out = inpaint_image(nets, clean, fraction=fraction, sigma=sigma, steps=steps, seed=seed)
     setting = f"{image_id} {crop}x{crop}, {100 * fraction:.0f}% removed"
+    def on_removed(values, mean=""):
+        values = [v for v in values if v is not None]
+        return f"; removed pixels {np.mean(values):.2f} dB{mean}" if values else ""
+
     rows = [ResultRow("Observed", None, out["observed_psnr"], setting=setting,
-                      note=f"masked input; removed pixels {out['observed_psnr_removed']:.2f} dB")]
+                      note="masked input" + on_removed([out["observed_psnr_removed"]]))]
     rows += [ResultRow(label, None, out["psnr"][label], setting=setting,
-                       note=f"{steps} steps, {out['seconds'][label]:.2f} s; removed pixels "
-                            f"{out['psnr_removed'][label]:.2f} dB") for label in nets]
+                       note=f"{steps} steps, {out['seconds'][label]:.2f} s" + on_removed([out["psnr_removed"][label]]))
+             for label in nets]
     if mean_crops:
         per_crop = {label: {} for label in ["Observed", *nets]}
         removed = {label: [] for label in per_crop}  # PSNR over the removed pixels, per crop
@@ -494,7 +498,7 @@ def figure4(models: Mapping, *, image_id: Optional[str] = None, crop: int = 128,
         mean_setting = f"mean of {len(ids)} central {crop}x{crop} crops, {100 * fraction:.0f}% removed"
         rows += [ResultRow.from_per_image(label, None, values, setting=mean_setting,
                                           note=("masked input" if label == "Observed" else f"{steps} steps")
-                                          + f"; removed pixels {np.mean(removed[label]):.2f} dB (mean)")
+                                          + on_removed(removed[label], " (mean)"))
                  for label, values in per_crop.items()]
     run = combine_run_info({label: (side, w_) for label, (_, side, w_) in models.items()})
     run = dataclasses.replace(run, notes=_join(
